@@ -1,0 +1,158 @@
+package gpumon
+
+import (
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// ErrNotFound reports that the nvidia-smi executable is not in PATH, or
+// that the configured Path does not name an executable. Callers match it
+// with errors.Is and carry on without GPU figures.
+var ErrNotFound = errors.New("nvidia-smi not found")
+
+// Defaults used for the zero values of Config.
+const (
+	DefaultInterval    = time.Second
+	DefaultStopTimeout = 2 * time.Second
+	defaultProcRoot    = "/proc"
+	defaultExecutable  = "nvidia-smi"
+	// queryTimeout bounds each nvidia-smi query run by Detect: a wedged
+	// driver is known to hang nvidia-smi, and detection must not hang with it.
+	queryTimeout = 10 * time.Second
+)
+
+// DefaultHints returns the words that mark the STT service in a process's
+// command line when Config.Hints is empty: parakeet, nemo and uvicorn.
+func DefaultHints() []string {
+	return []string{"parakeet", "nemo", "uvicorn"}
+}
+
+// Config says where nvidia-smi is and how to find and sample the GPU.
+// The zero value is ready to use: nvidia-smi from PATH, detection with
+// DefaultHints, /proc, one sample a second.
+type Config struct {
+	// Path is the nvidia-smi executable: a path, or a name looked up in
+	// PATH. Empty means "nvidia-smi" looked up in PATH.
+	Path string
+	// GPUID selects the GPU by index ("0") or UUID ("GPU-…"), in any form
+	// nvidia-smi's -i accepts, and makes Detect skip detection. Empty means
+	// detect.
+	GPUID string
+	// Hints are words that mark the STT service in a process's command
+	// line, matched case-insensitively as substrings. Empty means
+	// DefaultHints().
+	Hints []string
+	// ProcRoot is the directory the proc file system is mounted on, where
+	// Detect reads <ProcRoot>/<pid>/cmdline. Empty means "/proc".
+	ProcRoot string
+	// Interval is dmon's sampling interval, a whole number of seconds
+	// (dmon's -d). Zero means DefaultInterval (1 s).
+	Interval time.Duration
+	// CloseWait bounds how long Window waits, counted from the window's end
+	// mark, for the sample that closes the window. Zero means 1.5 × Interval.
+	CloseWait time.Duration
+	// StopTimeout is how long Stop (or a cancelled context) lets dmon take
+	// to exit after it is sent an interrupt before it is killed. dmon exits
+	// about 0.6 s after SIGINT. Zero means DefaultStopTimeout (2 s).
+	StopTimeout time.Duration
+}
+
+// Validate reports whether c is usable. It does not look for nvidia-smi:
+// Detect and Start do, and return ErrNotFound.
+func (c Config) Validate() error {
+	var errs []error
+	if c.GPUID != "" {
+		if err := validID(c.GPUID); err != nil {
+			errs = append(errs, fmt.Errorf("gpu id: %w", err))
+		}
+	}
+	for _, h := range c.Hints {
+		if strings.TrimSpace(h) == "" {
+			errs = append(errs, errors.New("hints: empty hint"))
+			break
+		}
+	}
+	switch {
+	case c.Interval < 0:
+		errs = append(errs, fmt.Errorf("interval %v is negative", c.Interval))
+	case c.Interval%time.Second != 0:
+		errs = append(errs, fmt.Errorf("interval %v is not a whole number of seconds (dmon -d takes seconds)", c.Interval))
+	}
+	if c.CloseWait < 0 {
+		errs = append(errs, fmt.Errorf("close wait %v is negative", c.CloseWait))
+	}
+	if c.StopTimeout < 0 {
+		errs = append(errs, fmt.Errorf("stop timeout %v is negative", c.StopTimeout))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("gpumon: invalid config: %w", err)
+	}
+	return nil
+}
+
+// validID accepts one GPU as nvidia-smi -i takes it: an index, a UUID or a
+// PCI bus id. A comma would select several GPUs, and a leading dash would be
+// read as an option.
+func validID(id string) error {
+	switch {
+	case id == "":
+		return errors.New("empty GPU id")
+	case strings.ContainsAny(id, ", \t\r\n"):
+		return fmt.Errorf("GPU id %q must name one GPU, without commas or spaces", id)
+	case strings.HasPrefix(id, "-"):
+		return fmt.Errorf("GPU id %q starts with a dash", id)
+	}
+	return nil
+}
+
+func (c Config) interval() time.Duration {
+	if c.Interval == 0 {
+		return DefaultInterval
+	}
+	return c.Interval
+}
+
+func (c Config) closeWait() time.Duration {
+	if c.CloseWait == 0 {
+		return c.interval() * 3 / 2
+	}
+	return c.CloseWait
+}
+
+func (c Config) stopTimeout() time.Duration {
+	if c.StopTimeout == 0 {
+		return DefaultStopTimeout
+	}
+	return c.StopTimeout
+}
+
+func (c Config) procRoot() string {
+	if c.ProcRoot == "" {
+		return defaultProcRoot
+	}
+	return c.ProcRoot
+}
+
+func (c Config) hints() []string {
+	if len(c.Hints) == 0 {
+		return DefaultHints()
+	}
+	return c.Hints
+}
+
+// executable resolves Path (or "nvidia-smi") to an executable file, or
+// returns an error that wraps ErrNotFound.
+func (c Config) executable() (string, error) {
+	name := c.Path
+	if name == "" {
+		name = defaultExecutable
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrNotFound, err)
+	}
+	return path, nil
+}

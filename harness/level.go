@@ -1,0 +1,109 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/sttbench/sttbench/ttspool"
+)
+
+// LevelConfig describes one concurrency level.
+type LevelConfig struct {
+	// Session is applied to every session of the level.
+	Session SessionConfig
+	// MaxDialsInFlight bounds concurrent handshakes, so that a handshake
+	// storm does not distort the service before streaming starts.
+	// Zero means 8.
+	MaxDialsInFlight int
+	// Progress, when not nil, is updated as sessions change state.
+	Progress *Progress
+}
+
+// Validate reports the first invalid field.
+func (c LevelConfig) Validate() error {
+	if c.MaxDialsInFlight < 0 {
+		return fmt.Errorf("level config: max dials in flight %d is negative", c.MaxDialsInFlight)
+	}
+	return c.Session.Validate()
+}
+
+// LevelResult is one run of one concurrency level: a session per clip.
+type LevelResult struct {
+	// Concurrency is the number of sessions run at once.
+	Concurrency int
+	// Sessions holds one result per clip, in clip order.
+	Sessions []SessionResult
+	// Start is the common stream origin; End is when the last session ended.
+	Start, End time.Time
+}
+
+// RunLevel runs one session per clip at once: it dials all of them first,
+// then starts every stream from one common origin. Session failures are
+// data in the result; the error is for an invalid configuration only.
+// It returns when every session has ended and every connection is closed.
+func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (LevelResult, error) {
+	if err := cfg.Validate(); err != nil {
+		return LevelResult{}, err
+	}
+	if len(clips) == 0 {
+		return LevelResult{}, errors.New("run level: no clips to stream")
+	}
+	scfg := cfg.Session.withDefaults()
+	maxDials := cfg.MaxDialsInFlight
+	if maxDials == 0 {
+		maxDials = 8
+	}
+	prog := cfg.Progress
+	if prog == nil {
+		prog = &Progress{}
+	}
+	prog.reset(len(clips))
+
+	results := make([]SessionResult, len(clips))
+	for i, c := range clips {
+		results[i] = SessionResult{Index: i, Reference: c.Text, AudioDuration: c.Duration()}
+	}
+
+	// Dial everything first; each worker writes only its own slot.
+	conns := make([]*websocket.Conn, len(clips))
+	sem := make(chan struct{}, maxDials)
+	var wg sync.WaitGroup
+	for i := range clips {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			prog.add(&prog.Connecting, 1)
+			defer prog.add(&prog.Connecting, -1)
+			res := &results[i]
+			res.DialStart = time.Now()
+			conn, err := dial(ctx, scfg)
+			if err != nil {
+				res.Outcome, res.Err = Errored, err.Error()
+				prog.add(&prog.Done, 1)
+				return
+			}
+			res.Dialed = time.Now()
+			conns[i] = conn
+		})
+	}
+	wg.Wait()
+
+	start := time.Now()
+	for i, slot := range conns {
+		if slot == nil {
+			continue
+		}
+		wg.Go(func() {
+			defer prog.add(&prog.Done, 1)
+			stream(ctx, scfg, slot, clips[i], start, &results[i], prog)
+			summariseLags(&results[i])
+		})
+	}
+	wg.Wait()
+	return LevelResult{Concurrency: len(clips), Sessions: results, Start: start, End: time.Now()}, nil
+}

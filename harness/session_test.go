@@ -1,0 +1,395 @@
+package harness
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sttbench/sttbench/ttspool"
+)
+
+// arrival is one binary frame as the scripted server saw it.
+type arrival struct {
+	at   time.Time
+	data []byte
+}
+
+// scriptedServer is a real WebSocket server on loopback whose behaviour a
+// test writes as a function of the frames it has received.
+type scriptedServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	arrivals []arrival
+}
+
+// newScriptedServer starts a server that records every frame and runs
+// script with a channel of frame counts (one value per received frame).
+func newScriptedServer(t *testing.T, script func(ctx context.Context, conn *websocket.Conn, frames <-chan int)) *scriptedServer {
+	t.Helper()
+	s := &scriptedServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.CloseNow()
+		conn.SetReadLimit(1 << 20)
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		frames := make(chan int, 1024)
+		go func() {
+			defer close(frames)
+			for n := 1; ; n++ {
+				_, data, err := conn.Read(ctx)
+				if err != nil {
+					cancel()
+					return
+				}
+				s.mu.Lock()
+				s.arrivals = append(s.arrivals, arrival{time.Now(), data})
+				s.mu.Unlock()
+				frames <- n
+			}
+		}()
+		script(ctx, conn, frames)
+		// Hold the connection open until the client goes away.
+		<-ctx.Done()
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *scriptedServer) url() string { return "ws" + strings.TrimPrefix(s.URL, "http") }
+
+func (s *scriptedServer) frames() []arrival {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]arrival(nil), s.arrivals...)
+}
+
+func say(ctx context.Context, conn *websocket.Conn, msg string) {
+	_ = conn.Write(ctx, websocket.MessageText, []byte(msg))
+}
+
+// waitFrames blocks until n frames have arrived (or the client left).
+func waitFrames(frames <-chan int, n int) bool {
+	for got := range frames {
+		if got >= n {
+			return true
+		}
+	}
+	return false
+}
+
+// toneClip is a clip of constant non-zero samples with a known speech end.
+func toneClip(speech, trailing time.Duration) ttspool.Clip {
+	n := int(speech * ttspool.SampleRate / time.Second)
+	m := int(trailing * ttspool.SampleRate / time.Second)
+	pcm := make([]int16, n+m)
+	for i := range n {
+		pcm[i] = int16(1000 + i%7)
+	}
+	return ttspool.Clip{Text: "hello there general kenobi.", PCM: pcm, SpeechEnd: speech}
+}
+
+func runOne(t *testing.T, cfg SessionConfig, clip ttspool.Clip) SessionResult {
+	t.Helper()
+	lr, err := RunLevel(context.Background(), LevelConfig{Session: cfg}, []ttspool.Clip{clip})
+	require.NoError(t, err)
+	require.Len(t, lr.Sessions, 1)
+	return lr.Sessions[0]
+}
+
+func TestPacingFramesLeaveOnScheduleWithoutDrift(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 16 s in real time")
+	}
+	t.Parallel()
+	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+		if waitFrames(frames, 160) {
+			say(ctx, conn, `{"status":"queued"}`)
+			say(ctx, conn, `{"text":"hello there general kenobi"}`)
+		}
+	})
+	clip := toneClip(15*time.Second-50*time.Millisecond, 0)
+	res := runOne(t, SessionConfig{URL: srv.url()}, clip)
+	require.Equal(t, OK, res.Outcome, res.Err)
+
+	got := srv.frames()
+	require.Len(t, got, 150+10, "150 speech frames (the last zero-padded) and 10 silence frames")
+	// Measured on the server side: frame i arrives i*100 ms after frame 0.
+	var worst time.Duration
+	for i, a := range got {
+		dev := a.at.Sub(got[0].at) - time.Duration(i)*FrameDuration
+		worst = max(worst, dev.Abs())
+		assert.Len(t, a.data, FrameSamples*2, "frame %d size", i)
+	}
+	assert.Less(t, worst, 30*time.Millisecond, "worst deviation from the schedule")
+	// No cumulative drift: the last frames are as close to schedule as the first.
+	last := got[len(got)-1].at.Sub(got[0].at) - time.Duration(len(got)-1)*FrameDuration
+	assert.Less(t, last.Abs(), 15*time.Millisecond, "drift after 16 s")
+	// The client's own record agrees: frame 0 left 100 ms after the origin.
+	assert.Len(t, res.SendLags, 160)
+	assert.Less(t, res.MaxLag, 30*time.Millisecond)
+
+	// The last speech frame is zero-padded; silence frames are all zero.
+	pad := got[149].data[(len(clip.PCM)-149*FrameSamples)*2:]
+	assert.Equal(t, make([]byte, len(pad)), pad)
+	for _, a := range got[150:] {
+		assert.Equal(t, make([]byte, FrameSamples*2), a.data)
+	}
+}
+
+func TestStreamSendsExactSamplesLittleEndian(t *testing.T) {
+	t.Parallel()
+	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+		if waitFrames(frames, 4) {
+			say(ctx, conn, `{"status":"queued"}`)
+			say(ctx, conn, `{"text":"ok"}`)
+		}
+	})
+	pcm := make([]int16, 2000)
+	for i := range pcm {
+		pcm[i] = int16(i*37 - 30000)
+	}
+	clip := ttspool.Clip{Text: "ok.", PCM: pcm, SpeechEnd: 125 * time.Millisecond}
+	res := runOne(t, SessionConfig{URL: srv.url(), TrailingSilence: 200 * time.Millisecond}, clip)
+	require.Equal(t, OK, res.Outcome, res.Err)
+	got := srv.frames()
+	require.Len(t, got, 4)
+	var all []byte
+	for _, a := range got {
+		all = append(all, a.data...)
+	}
+	for i, s := range pcm {
+		require.Equal(t, s, int16(uint16(all[2*i])|uint16(all[2*i+1])<<8), "sample %d", i)
+	}
+	// EOS is the origin plus the speech end; the frame holding it is frame 1.
+	assert.Equal(t, res.Start.Add(125*time.Millisecond), res.EOS)
+	assert.WithinDuration(t, frameDue(res.Start, 1), res.LastSpeechFrameSent, 30*time.Millisecond)
+	assert.False(t, res.LastSpeechFrameSent.Before(frameDue(res.Start, 1)))
+}
+
+func TestStopRules(t *testing.T) {
+	t.Parallel()
+	clip := toneClip(300*time.Millisecond, 0) // 3 speech frames + 2 silence frames
+	base := SessionConfig{TrailingSilence: 200 * time.Millisecond, IdleTimeout: 400 * time.Millisecond, ResultTimeout: 1200 * time.Millisecond}
+
+	tests := []struct {
+		name       string
+		script     func(ctx context.Context, conn *websocket.Conn, frames <-chan int)
+		outcome    Outcome
+		reason     string
+		minWait    time.Duration // after the last frame sent
+		maxWait    time.Duration
+		transcript string
+	}{
+		{
+			name: "all results arrived",
+			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+				if waitFrames(frames, 5) {
+					say(ctx, conn, `{"status":"queued"}`)
+					time.Sleep(50 * time.Millisecond)
+					say(ctx, conn, `{"text":"hello there","confidence":0.9,"words":[]}`)
+				}
+			},
+			outcome: OK, reason: "all results", maxWait: 400 * time.Millisecond, transcript: "hello there",
+		},
+		{
+			name: "results complete before sending ends waits for the stream",
+			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+				if waitFrames(frames, 1) {
+					say(ctx, conn, `{"status":"queued"}`)
+					say(ctx, conn, `{"text":"early"}`)
+				}
+			},
+			outcome: OK, reason: "all results", maxWait: 100 * time.Millisecond, transcript: "early",
+		},
+		{
+			name: "idle window after the last result",
+			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+				if waitFrames(frames, 5) {
+					say(ctx, conn, `{"status":"queued"}`)
+					say(ctx, conn, `{"status":"queued"}`)
+					say(ctx, conn, `{"text":"only one"}`)
+				}
+			},
+			outcome: Incomplete, reason: "idle", minWait: 350 * time.Millisecond, maxWait: 900 * time.Millisecond, transcript: "only one",
+		},
+		{
+			name: "hard cap when queued work never answers",
+			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+				if waitFrames(frames, 2) {
+					say(ctx, conn, `{"status":"queued"}`)
+				}
+			},
+			outcome: Failed, reason: "result timeout", minWait: 1150 * time.Millisecond, maxWait: 1900 * time.Millisecond,
+		},
+		{
+			name:    "hard cap when the service says nothing",
+			script:  func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {},
+			outcome: Failed, reason: "result timeout", minWait: 1150 * time.Millisecond, maxWait: 1900 * time.Millisecond,
+		},
+		{
+			name: "empty texts are results but no transcript",
+			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+				if waitFrames(frames, 5) {
+					say(ctx, conn, `{"status":"queued"}`)
+					say(ctx, conn, `{"text":""}`)
+				}
+			},
+			outcome: Failed, reason: "all results", maxWait: 400 * time.Millisecond,
+		},
+		{
+			name: "malformed JSON is a protocol error",
+			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+				if waitFrames(frames, 2) {
+					say(ctx, conn, `{"status":"queued"`)
+				}
+			},
+			outcome: Errored, reason: "read error",
+		},
+		{
+			name: "service closes mid-stream",
+			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+				if waitFrames(frames, 2) {
+					conn.Close(websocket.StatusInternalError, "model crashed")
+				}
+			},
+			outcome: Errored,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newScriptedServer(t, tt.script)
+			cfg := base
+			cfg.URL = srv.url()
+			res := runOne(t, cfg, clip)
+			assert.Equal(t, tt.outcome, res.Outcome, "err=%q reason=%q", res.Err, res.StopReason)
+			assert.Contains(t, res.StopReason, tt.reason)
+			assert.Equal(t, tt.transcript, res.Transcript())
+			if tt.outcome == Errored {
+				assert.NotEmpty(t, res.Err)
+				return
+			}
+			assert.Equal(t, 5, res.FramesSent)
+			ended := res.SilenceEnd
+			if n := len(res.Messages); n > 0 && res.Messages[n-1].At.After(ended) {
+				ended = res.Messages[n-1].At
+			}
+			stop := time.Since(ended) // runOne returned just now
+			assert.GreaterOrEqual(t, stop, tt.minWait)
+			if tt.maxWait > 0 {
+				assert.Less(t, stop, tt.maxWait+150*time.Millisecond)
+			}
+		})
+	}
+}
+
+func TestServiceCloseMidStreamNamesTheReason(t *testing.T) {
+	t.Parallel()
+	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+		if waitFrames(frames, 2) {
+			conn.Close(websocket.StatusInternalError, "model crashed")
+		}
+	})
+	res := runOne(t, SessionConfig{URL: srv.url()}, toneClip(time.Second, 0))
+	assert.Equal(t, Errored, res.Outcome)
+	assert.Contains(t, res.Err, "model crashed")
+	assert.Less(t, res.FramesSent, 10)
+}
+
+func TestHandshakeRefusedNamesTheAPIKey(t *testing.T) {
+	t.Parallel()
+	var gotAuth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth = r.Header.Get("Authorization")
+		http.Error(w, "forbidden", http.StatusForbidden)
+	}))
+	defer srv.Close()
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+
+	res := runOne(t, SessionConfig{URL: url}, toneClip(100*time.Millisecond, 0))
+	assert.Equal(t, Errored, res.Outcome)
+	assert.Contains(t, res.Err, "403")
+	assert.Contains(t, res.Err, "-api-key")
+
+	res = runOne(t, SessionConfig{URL: url, APIKey: "s3cret-key"}, toneClip(100*time.Millisecond, 0))
+	assert.Equal(t, "Bearer s3cret-key", gotAuth)
+	assert.Contains(t, res.Err, "refused")
+	assert.NotContains(t, res.Err, "s3cret-key", "the key is never printed")
+}
+
+func TestDeadServiceIsAnErrorNamingTheURL(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := "ws" + strings.TrimPrefix(srv.URL, "http")
+	srv.Close()
+	res := runOne(t, SessionConfig{URL: url, DialTimeout: 2 * time.Second}, toneClip(100*time.Millisecond, 0))
+	assert.Equal(t, Errored, res.Outcome)
+	assert.Contains(t, res.Err, url)
+	assert.Contains(t, res.Err, "refused")
+}
+
+func TestParseMessage(t *testing.T) {
+	at := time.Now()
+	tests := []struct {
+		raw             string
+		queued, result  bool
+		text            string
+		wantErrContains string
+	}{
+		{raw: `{"status":"queued"}`, queued: true},
+		{raw: `{"text":"Hello world.","confidence":0.93,"words":[{"word":"Hello","start":0.1,"end":0.4}]}`, result: true, text: "Hello world."},
+		{raw: `{"text":""}`, result: true},
+		{raw: `{"text":null}`, result: true},
+		{raw: `{"text":"  padded  "}`, result: true, text: "padded"},
+		{raw: `{"status":"processing"}`},
+		{raw: `{"text":42}`, wantErrContains: "not a string"},
+		{raw: `not json`, wantErrContains: "not a JSON object"},
+		{raw: `["text"]`, wantErrContains: "not a JSON object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			m, err := parseMessage(websocket.MessageText, []byte(tt.raw), at)
+			if tt.wantErrContains != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.wantErrContains)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.queued, m.Queued)
+			assert.Equal(t, tt.result, m.IsResult)
+			assert.Equal(t, tt.text, m.Text)
+			assert.Equal(t, tt.raw, m.Raw)
+		})
+	}
+	_, err := parseMessage(websocket.MessageBinary, []byte{1, 2}, at)
+	assert.ErrorContains(t, err, "binary")
+}
+
+func TestConfigValidate(t *testing.T) {
+	assert.ErrorContains(t, SessionConfig{}.Validate(), "empty")
+	assert.ErrorContains(t, SessionConfig{URL: "http://x/ws"}.Validate(), "ws://")
+	assert.ErrorContains(t, SessionConfig{URL: "ws://x/ws", IdleTimeout: -1}.Validate(), "idle timeout")
+	assert.NoError(t, SessionConfig{URL: "wss://x/ws"}.Validate())
+	assert.ErrorContains(t, LevelConfig{Session: SessionConfig{URL: "ws://x"}, MaxDialsInFlight: -2}.Validate(), "dials")
+	_, err := RunLevel(context.Background(), LevelConfig{Session: SessionConfig{URL: "ws://x"}}, nil)
+	assert.ErrorContains(t, err, "no clips")
+}
+
+func TestLastVoicedFrame(t *testing.T) {
+	assert.Equal(t, 0, lastVoicedFrame(0))
+	assert.Equal(t, 0, lastVoicedFrame(100*time.Millisecond), "a sample ending on the boundary belongs to the frame before")
+	assert.Equal(t, 1, lastVoicedFrame(100*time.Millisecond+time.Second/SampleRate))
+	assert.Equal(t, 89, lastVoicedFrame(8950*time.Millisecond))
+}

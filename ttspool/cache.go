@@ -1,0 +1,154 @@
+package ttspool
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// cacheVersion is hashed into every key. Bump it whenever decoding,
+// resampling or trimming changes what a clip holds, so old entries are
+// regenerated instead of silently reused.
+const cacheVersion = "ttspool-clip-v1"
+
+// metaChunkID is the RIFF chunk in which a cache file stores its Clip's
+// text and SpeechEnd. Players skip unknown chunks, so entries stay playable.
+const metaChunkID = "stbm"
+
+// clipMeta is the JSON body of the metaChunkID chunk.
+type clipMeta struct {
+	Text             string `json:"text"`
+	SpeechEndSamples int    `json:"speech_end_samples"`
+}
+
+// cacheKey identifies one synthesis: the same service, voice, seed and text
+// give the same speech. Fields are length-prefixed so no two tuples collide
+// by concatenation.
+func cacheKey(url, voice string, seed int, text string) string {
+	h := sha256.New()
+	for _, s := range []string{cacheVersion, url, voice, fmt.Sprint(seed), text} {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// clipCache stores clips as 16 kHz mono 16-bit WAV files named by key.
+// It is safe for concurrent use, also across processes: writes go to a
+// temporary file renamed into place, so readers see whole entries or none.
+type clipCache struct{ dir string }
+
+func (c clipCache) path(key string) string { return filepath.Join(c.dir, key+".wav") }
+
+// errCacheMiss reports that no entry exists for a key.
+var errCacheMiss = errors.New("cache miss")
+
+// load returns the cached clip for key. A missing entry is errCacheMiss; any
+// other error means the entry is corrupt or unreadable and should be rebuilt.
+func (c clipCache) load(key, text string) (Clip, error) {
+	b, err := os.ReadFile(c.path(key))
+	if errors.Is(err, os.ErrNotExist) {
+		return Clip{}, errCacheMiss
+	}
+	if err != nil {
+		return Clip{}, fmt.Errorf("read cache entry: %w", err)
+	}
+	clip, err := parseCacheEntry(b)
+	if err != nil {
+		return Clip{}, fmt.Errorf("cache entry %s: %w", c.path(key), err)
+	}
+	if clip.Text != text {
+		return Clip{}, fmt.Errorf("cache entry %s holds text %q, want %q", c.path(key), abbrev(clip.Text, 40), abbrev(text, 40))
+	}
+	return clip, nil
+}
+
+// parseCacheEntry reads a file written by store, insisting on exactly the
+// format store writes.
+func parseCacheEntry(b []byte) (Clip, error) {
+	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
+		return Clip{}, fmt.Errorf("%w: no RIFF/WAVE header", ErrBadWAV)
+	}
+	var (
+		f       *wavFormat
+		data    []byte
+		meta    *clipMeta
+		gotData bool
+	)
+	err := walkChunks(b[12:], func(id string, body []byte, placeholder bool) (bool, error) {
+		switch id {
+		case "fmt ":
+			pf, err := parseFormat(body)
+			if err != nil {
+				return false, err
+			}
+			f = &pf
+		case metaChunkID:
+			var m clipMeta
+			if err := json.Unmarshal(body, &m); err != nil {
+				return false, fmt.Errorf("metadata chunk: %w", err)
+			}
+			meta = &m
+		case "data":
+			if placeholder {
+				return false, fmt.Errorf("%w: data chunk without a size", ErrBadWAV)
+			}
+			data, gotData = body, true
+		}
+		return false, nil
+	})
+	switch {
+	case err != nil:
+		return Clip{}, err
+	case f == nil || !gotData || meta == nil:
+		return Clip{}, fmt.Errorf("%w: missing fmt, data or metadata chunk", ErrBadWAV)
+	case f.tag != formatPCM || f.bits != 16 || f.channels != 1 || f.rate != SampleRate:
+		return Clip{}, fmt.Errorf("%w: not %d Hz mono 16-bit PCM", ErrBadWAV, SampleRate)
+	case len(data)%2 != 0 || len(data) == 0:
+		return Clip{}, fmt.Errorf("%w: data chunk of %d bytes", ErrBadWAV, len(data))
+	}
+	pcm := make([]int16, len(data)/2)
+	for i := range pcm {
+		pcm[i] = int16(binary.LittleEndian.Uint16(data[2*i:]))
+	}
+	if meta.SpeechEndSamples <= 0 || meta.SpeechEndSamples > len(pcm) {
+		return Clip{}, fmt.Errorf("speech end %d outside the clip's %d samples", meta.SpeechEndSamples, len(pcm))
+	}
+	return Clip{Text: meta.Text, PCM: pcm, SpeechEnd: samplesToDuration(meta.SpeechEndSamples)}, nil
+}
+
+// store writes clip under key atomically: temp file, sync, rename.
+func (c clipCache) store(key string, clip Clip) error {
+	meta, err := json.Marshal(clipMeta{
+		Text:             clip.Text,
+		SpeechEndSamples: int(clip.SpeechEnd * SampleRate / time.Second),
+	})
+	if err != nil {
+		return fmt.Errorf("store cache entry: %w", err)
+	}
+	tmp, err := os.CreateTemp(c.dir, ".tmp-"+key[:16]+"-*")
+	if err != nil {
+		return fmt.Errorf("store cache entry: %w", err)
+	}
+	// Remove the temp file on every failure path; after a successful
+	// rename the name is gone and Remove is a harmless no-op.
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(encodeWAV(clip.PCM, metaChunkID, meta))
+	serr := tmp.Sync()
+	cerr := tmp.Close()
+	if err := errors.Join(werr, serr, cerr); err != nil {
+		return fmt.Errorf("store cache entry %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), c.path(key)); err != nil {
+		return fmt.Errorf("store cache entry: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,252 @@
+package ttspool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults for the zero values of Config.
+const (
+	// DefaultVoice is one of Chatterbox TTS Server's predefined voices.
+	DefaultVoice = "Emily.wav"
+	// DefaultSeed fixes the synthesis so reruns produce, and cache, the
+	// same speech.
+	DefaultSeed = 42
+	// DefaultCacheDir is relative to the working directory.
+	DefaultCacheDir = ".sttbench-cache"
+	// DefaultConcurrency is the number of TTS requests in flight: enough to
+	// keep a GPU TTS busy without queueing a long tail of timeouts.
+	DefaultConcurrency = 5
+	// DefaultHTTPTimeout bounds one TTS request, connection to last byte.
+	// Generating 14 s of speech takes a few seconds on a GPU and can take a
+	// minute on a CPU fallback with several requests queued.
+	DefaultHTTPTimeout = 2 * time.Minute
+)
+
+// Config says where and how to synthesize clips. The zero value of every
+// field but URL means its default. A Config is a plain value; Build does not
+// modify it.
+type Config struct {
+	// URL is the TTS endpoint, e.g. http://localhost:8004/tts. Required.
+	URL string
+	// Voice is the predefined voice file name; "" means DefaultVoice.
+	Voice string
+	// Seed is the generation seed; 0 means DefaultSeed. Negative seeds are
+	// invalid: Chatterbox TTS Server treats 0 and -1 as "random", which
+	// would make the cache lie about what the service says.
+	Seed int
+	// CacheDir holds synthesized clips; "" means DefaultCacheDir. It is
+	// created if missing.
+	CacheDir string
+	// Concurrency is the most TTS requests in flight at once; 0 means
+	// DefaultConcurrency.
+	Concurrency int
+	// HTTPTimeout bounds each TTS request; 0 means DefaultHTTPTimeout.
+	HTTPTimeout time.Duration
+	// Progress receives a progress line redrawn with \r and ended with a
+	// newline (callers pass os.Stderr); nil means no progress output.
+	Progress io.Writer
+}
+
+// Validate reports the first invalid field, taking zero values as their
+// defaults.
+func (c Config) Validate() error {
+	if c.URL == "" {
+		return errors.New("ttspool config: URL is required")
+	}
+	u, err := url.Parse(c.URL)
+	if err != nil {
+		return fmt.Errorf("ttspool config: URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("ttspool config: URL %q is not an absolute http(s) URL", c.URL)
+	}
+	if c.Seed < 0 {
+		return fmt.Errorf("ttspool config: Seed %d is negative (random in Chatterbox; use a fixed positive seed)", c.Seed)
+	}
+	if c.Concurrency < 0 {
+		return fmt.Errorf("ttspool config: Concurrency %d is negative", c.Concurrency)
+	}
+	if c.HTTPTimeout < 0 {
+		return fmt.Errorf("ttspool config: HTTPTimeout %v is negative", c.HTTPTimeout)
+	}
+	return nil
+}
+
+// withDefaults returns c with zero values replaced by defaults.
+func (c Config) withDefaults() Config {
+	if c.Voice == "" {
+		c.Voice = DefaultVoice
+	}
+	if c.Seed == 0 {
+		c.Seed = DefaultSeed
+	}
+	if c.CacheDir == "" {
+		c.CacheDir = DefaultCacheDir
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.HTTPTimeout == 0 {
+		c.HTTPTimeout = DefaultHTTPTimeout
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
+	}
+	return c
+}
+
+// Build returns one Clip per text, in text order (clip i speaks texts[i]),
+// taking each from the disk cache or, on a miss, from the TTS service with at
+// most cfg.Concurrency requests in flight, and caching what it synthesizes.
+// Repeated texts are synthesized once and share their Clip. A corrupt cache
+// entry is regenerated. The first failure cancels the remaining work and is
+// returned, naming the text; a canceled ctx returns its cause.
+// Build is safe for concurrent use, also by several processes sharing a
+// cache directory.
+func Build(ctx context.Context, cfg Config, texts []string) ([]Clip, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("ttspool build: %w", err)
+	}
+	cfg = cfg.withDefaults()
+	for i, t := range texts {
+		if t == "" {
+			return nil, fmt.Errorf("ttspool build: text %d is empty", i)
+		}
+	}
+	if err := os.MkdirAll(cfg.CacheDir, 0o755); err != nil {
+		return nil, fmt.Errorf("ttspool build: cache dir: %w", err)
+	}
+
+	// Synthesize each distinct text once; slots maps them back.
+	var unique []string
+	first := make(map[string]int, len(texts))
+	slots := make([]int, len(texts))
+	for i, t := range texts {
+		u, ok := first[t]
+		if !ok {
+			u = len(unique)
+			first[t] = u
+			unique = append(unique, t)
+		}
+		slots[i] = u
+	}
+
+	// A transport of our own, so its idle connections close when we are
+	// done instead of lingering in http.DefaultTransport.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = cfg.Concurrency
+	defer tr.CloseIdleConnections()
+	b := &builder{
+		cfg:    cfg,
+		cache:  clipCache{dir: cfg.CacheDir},
+		client: &ttsClient{url: cfg.URL, voice: cfg.Voice, seed: cfg.Seed, http: &http.Client{Transport: tr, Timeout: cfg.HTTPTimeout}},
+		total:  len(unique),
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	clips := make([]Clip, len(unique))
+	errs := make([]error, len(unique))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(cfg.Concurrency, len(unique)) {
+		wg.Go(func() {
+			for i := range jobs {
+				clips[i], errs[i] = b.clip(ctx, unique[i])
+				if errs[i] != nil {
+					cancel(errs[i])
+				}
+			}
+		})
+	}
+	b.progress()
+	fed := 0
+feed:
+	for ; fed < len(unique); fed++ {
+		select {
+		case jobs <- fed:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if len(unique) > 0 {
+		fmt.Fprintln(cfg.Progress)
+	}
+
+	// Judge by the work, not by ctx alone: a deadline that passes after the
+	// last clip is done does not spoil the result.
+	complete := fed == len(unique)
+	for _, err := range errs {
+		complete = complete && err == nil
+	}
+	if !complete {
+		// The cause is the first failure, ours or the caller's.
+		return nil, fmt.Errorf("ttspool build: %w", context.Cause(ctx))
+	}
+	out := make([]Clip, len(texts))
+	for i, u := range slots {
+		out[i] = clips[u]
+	}
+	return out, nil
+}
+
+// builder holds what Build's workers share. Counters are atomic; progress
+// writes are serialized by mu.
+type builder struct {
+	cfg    Config
+	cache  clipCache
+	client *ttsClient
+	total  int
+
+	done, cached atomic.Int64
+	mu           sync.Mutex
+}
+
+// clip returns the clip for text from the cache or the TTS service.
+func (b *builder) clip(ctx context.Context, text string) (Clip, error) {
+	if err := ctx.Err(); err != nil {
+		return Clip{}, err
+	}
+	key := cacheKey(b.cfg.URL, b.cfg.Voice, b.cfg.Seed, text)
+	c, err := b.cache.load(key, text)
+	if err == nil {
+		b.done.Add(1)
+		b.cached.Add(1)
+		b.progress()
+		return c, nil
+	}
+	// errCacheMiss is the common case; any other load error is a corrupt
+	// entry, rebuilt and overwritten below.
+	wav, err := b.client.synthesize(ctx, text)
+	if err != nil {
+		return Clip{}, err
+	}
+	c, err = DecodeClip(text, wav)
+	if err != nil {
+		return Clip{}, fmt.Errorf("tts POST %s: %w", b.cfg.URL, err)
+	}
+	if err := b.cache.store(key, c); err != nil {
+		return Clip{}, fmt.Errorf("clip %q: %w", abbrev(text, 40), err)
+	}
+	b.done.Add(1)
+	b.progress()
+	return c, nil
+}
+
+// progress redraws the progress line.
+func (b *builder) progress() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fmt.Fprintf(b.cfg.Progress, "\rtts: %d/%d clips (%d cached)", b.done.Load(), b.total, b.cached.Load())
+}

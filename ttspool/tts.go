@@ -1,0 +1,134 @@
+package ttspool
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// maxWAVBytes bounds a TTS response body. A 14 s clip at 24 kHz float is
+// about 1.3 MiB; anything near this limit is a broken server, not speech.
+const maxWAVBytes = 64 << 20
+
+// ttsRequest is the JSON body of Chatterbox TTS Server's POST /tts.
+type ttsRequest struct {
+	Text              string `json:"text"`
+	VoiceMode         string `json:"voice_mode"`
+	PredefinedVoiceID string `json:"predefined_voice_id"`
+	OutputFormat      string `json:"output_format"`
+	Seed              int    `json:"seed"`
+}
+
+// ttsClient asks a Chatterbox-compatible service for speech. It is safe for
+// concurrent use: its fields are read only and http.Client is concurrent.
+type ttsClient struct {
+	url   string
+	voice string
+	seed  int
+	http  *http.Client
+}
+
+// synthesize returns the WAV bytes the service speaks for text. The returned
+// error names the URL, the abbreviated text and the problem.
+func (c *ttsClient) synthesize(ctx context.Context, text string) ([]byte, error) {
+	body, err := json.Marshal(ttsRequest{
+		Text:              text,
+		VoiceMode:         "predefined",
+		PredefinedVoiceID: c.voice,
+		OutputFormat:      "wav",
+		Seed:              c.seed,
+	})
+	if err != nil {
+		return nil, c.fail(text, "encode request: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	if err != nil {
+		return nil, c.fail(text, "new request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "audio/wav")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, c.fail(text, "%w", describeTransportError(err, c.http.Timeout))
+	}
+	defer resp.Body.Close()
+	wav, err := io.ReadAll(io.LimitReader(resp.Body, maxWAVBytes+1))
+	if err != nil {
+		return nil, c.fail(text, "read response (HTTP %d): %w", resp.StatusCode, describeTransportError(err, c.http.Timeout))
+	}
+	ctype := resp.Header.Get("Content-Type")
+	if resp.StatusCode != http.StatusOK {
+		return nil, c.fail(text, "%w: HTTP %s (Content-Type %q): %q", ErrTTS, resp.Status, ctype, excerpt(wav))
+	}
+	if len(wav) > maxWAVBytes {
+		return nil, c.fail(text, "%w: response larger than %d MiB", ErrTTS, maxWAVBytes>>20)
+	}
+	if !bytes.HasPrefix(wav, []byte("RIFF")) {
+		return nil, c.fail(text, "%w: response is not a WAV (Content-Type %q, %d bytes): %q", ErrTTS, ctype, len(wav), excerpt(wav))
+	}
+	return wav, nil
+}
+
+// ErrTTS is wrapped by errors about what a TTS service answered (status,
+// content), as opposed to transport failures or audio that fails to decode.
+var ErrTTS = errors.New("unusable TTS response")
+
+// fail builds an error naming the request.
+func (c *ttsClient) fail(text, format string, args ...any) error {
+	return fmt.Errorf("tts POST %s (text %q): %w", c.url, abbrev(text, 40), fmt.Errorf(format, args...))
+}
+
+// describeTransportError turns a client timeout into words that say which
+// limit fired, keeping the original error in the chain.
+func describeTransportError(err error, limit time.Duration) error {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return fmt.Errorf("timed out (HTTP timeout %v or context deadline): %w", limit, err)
+	}
+	return err
+}
+
+// abbrev shortens s to at most n runes, marking the cut with an ellipsis.
+func abbrev(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+// excerpt is the start of a response body for an error message.
+func excerpt(b []byte) string {
+	const n = 120
+	s := strings.ToValidUTF8(string(head(b, n)), "?")
+	if len(b) > n {
+		s += "…"
+	}
+	return s
+}
+
+// DecodeClip turns the WAV bytes spoken for text into a Clip: decoded, mixed
+// down to mono, resampled to SampleRate, converted to int16 with clipping,
+// and trimmed (see Trim). Errors name the text and the problem and wrap
+// ErrBadWAV or ErrSilent. DecodeClip is safe for concurrent use.
+func DecodeClip(text string, wav []byte) (Clip, error) {
+	a, err := DecodeWAV(wav)
+	if err != nil {
+		return Clip{}, fmt.Errorf("decode audio for %q: %w", abbrev(text, 40), err)
+	}
+	pcm := toInt16(Resample(a.Mono(), a.Rate, SampleRate))
+	trimmed, end, err := Trim(pcm)
+	if err != nil {
+		return Clip{}, fmt.Errorf("decode audio for %q: %w", abbrev(text, 40), err)
+	}
+	// Copy so the clip does not pin the untrimmed samples in memory.
+	return Clip{Text: text, PCM: append([]int16(nil), trimmed...), SpeechEnd: end}, nil
+}
