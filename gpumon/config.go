@@ -56,7 +56,7 @@ type Config struct {
 	CloseWait time.Duration
 	// StopTimeout is how long Stop (or a cancelled context) lets dmon take
 	// to exit after it is sent an interrupt before it is killed. dmon exits
-	// about 0.6 s after SIGINT. Zero means DefaultStopTimeout (2 s).
+	// 0.6 to 1 s after SIGINT. Zero means DefaultStopTimeout (2 s).
 	StopTimeout time.Duration
 }
 

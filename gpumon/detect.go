@@ -214,9 +214,9 @@ func mib(n int) string {
 
 // shorten keeps a command line readable in a one-line reason.
 func shorten(s string) string {
-	const max = 100
-	if r := []rune(s); len(r) > max {
-		return string(r[:max-1]) + "…"
+	const maxRunes = 100
+	if r := []rune(s); len(r) > maxRunes {
+		return string(r[:maxRunes-1]) + "…"
 	}
 	return s
 }

@@ -65,12 +65,12 @@ type parser struct {
 	// lineOtherGPU.
 	gpu string
 
-	header  bool // a names header has been seen
-	units   bool // the previous line was the names header
-	ncols   int
-	idxGPU  int
-	idxSM   int
-	idxFB   int
+	header bool // a names header has been seen
+	units  bool // the previous line was the names header
+	ncols  int
+	idxGPU int
+	idxSM  int
+	idxFB  int
 }
 
 // columns dmon names that identify a names header line: every -s selection

@@ -64,10 +64,7 @@ func WriteProbeReport(w io.Writer, res SessionResult) {
 
 	fmt.Fprintf(w, "reference:   %s\n", res.Reference)
 	fmt.Fprintf(w, "transcript:  %s\n", res.Transcript())
-	counts, _ := ScoreSegments(SplitSentences(res.Reference), res.Segments)
-	if res.Outcome == Failed || res.Outcome == Errored {
-		counts = WordCounts{Deletions: len(NormalizeText(res.Reference))}
-	}
+	counts, _ := ScoreSession(res)
 	if ref := counts.RefWords(); ref > 0 {
 		fmt.Fprintf(w, "WER:         %.2f %% (%d substitutions, %d deletions, %d insertions over %d words)\n",
 			100*float64(counts.Errors())/float64(ref), counts.Substitutions, counts.Deletions, counts.Insertions, ref)

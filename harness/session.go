@@ -442,3 +442,17 @@ func summariseLags(res *SessionResult) {
 	res.MaxLag = slices.Max(res.SendLags)
 	res.P99Lag = time.Duration(stats.Percentile(lags, 99))
 }
+
+// Preflight opens and closes one connection, so that an unreachable service
+// fails the run in seconds, before any audio is prepared.
+func Preflight(ctx context.Context, cfg SessionConfig) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	conn, err := dial(ctx, cfg.withDefaults())
+	if err != nil {
+		return err
+	}
+	conn.Close(websocket.StatusNormalClosure, "preflight")
+	return nil
+}

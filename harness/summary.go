@@ -30,6 +30,10 @@ type LevelSummary struct {
 	WER   float64
 	// OutOfOrder counts sessions whose segments scored better reordered.
 	OutOfOrder int
+	// Leaks counts sessions that received text of another session's
+	// reference; LeakExamples describes the first few.
+	Leaks        int
+	LeakExamples []string
 
 	// Failures counts failed plus errored sessions; Incomplete those with
 	// fewer results than queued. Errors lists "session N: message" for each
@@ -61,17 +65,17 @@ func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
 				if r.Outcome == Errored {
 					s.Errors = append(s.Errors, fmt.Sprintf("session %d: %s", r.Index, r.Err))
 				}
-				s.Words = s.Words.Add(WordCounts{Deletions: len(NormalizeText(r.Reference))})
-				continue
 			case Incomplete:
 				s.Incomplete++
 			}
-			counts, reordered := ScoreSegments(SplitSentences(r.Reference), r.Segments)
+			counts, reordered := ScoreSession(r)
 			s.Words = s.Words.Add(counts)
 			if reordered {
 				s.OutOfOrder++
 			}
-			if r.HasLatency() {
+			// Latency only where the service delivered: an errored session's
+			// last text is not a final transcript.
+			if r.HasLatency() && (r.Outcome == OK || r.Outcome == Incomplete) {
 				lat := r.EOSLatency().Seconds()
 				latencies = append(latencies, lat)
 				if lat < 0 {
@@ -94,4 +98,13 @@ func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
 	}
 	s.Saturated = s.MaxLag > FrameDuration
 	return s
+}
+
+// ScoreSession aligns a session's transcript with its reference. A failed or
+// errored session counts as all deletions, whatever text it received.
+func ScoreSession(r SessionResult) (counts WordCounts, reordered bool) {
+	if r.Outcome == Failed || r.Outcome == Errored {
+		return WordCounts{Deletions: len(NormalizeText(r.Reference))}, false
+	}
+	return ScoreSegments(SplitSentences(r.Reference), r.Segments)
 }

@@ -1,0 +1,181 @@
+package sttbench
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Option describes one command-line flag of the benchmark and the
+// environment variable that supplies its default.
+type Option struct {
+	Name, Env, Default, Usage string
+	// Bool marks a flag that may be given without a value (-probe).
+	Bool bool
+}
+
+// Options is the benchmark's whole command line, one entry per flag. The
+// README's flag table is written from the same list.
+var Options = []Option{
+	{Name: "stt-url", Env: "STT_URL", Default: "ws://localhost:8000/ws",
+		Usage: "STT WebSocket URL; `embedded` (optionally `embedded?wer=0.1&leak=0.5...`) starts the built-in reference service"},
+	{Name: "tts-url", Env: "TTS_URL", Default: "http://localhost:8004/tts",
+		Usage: "Chatterbox-compatible TTS URL (POST /tts); `embedded` starts the built-in reference TTS"},
+	{Name: "api-key", Env: "STT_API_KEY", Usage: "sent as `Authorization: Bearer <key>`; never printed or written"},
+	{Name: "concurrency", Env: "STTBENCH_CONCURRENCY", Default: "1,5,10,20,30,40", Usage: "comma-separated concurrency levels"},
+	{Name: "output", Env: "STTBENCH_OUTPUT", Default: "benchmark_results.csv", Usage: "CSV file written after the run (`-` or empty: none)"},
+	{Name: "sessions-out", Env: "STTBENCH_SESSIONS_OUT", Usage: "JSONL file with one object per session (empty: none)"},
+	{Name: "result-timeout", Env: "STTBENCH_RESULT_TIMEOUT", Default: "30s", Usage: "hard cap on waiting for results after the last frame"},
+	{Name: "idle-timeout", Env: "STTBENCH_IDLE_TIMEOUT", Default: "5s", Usage: "stop waiting this long after the last message once a result arrived"},
+	{Name: "level-pause", Env: "STTBENCH_LEVEL_PAUSE", Default: "2.5s", Usage: "pause between concurrency levels, so one level's tail does not load the next"},
+	{Name: "probe", Env: "STTBENCH_PROBE", Default: "false", Bool: true, Usage: "run one verbose session, print its timeline and a verdict, then exit"},
+	{Name: "texts", Env: "STTBENCH_TEXTS", Default: "testdata/reference_texts.txt", Usage: "reference texts, one per line; session i speaks text i"},
+	{Name: "voice", Env: "STTBENCH_VOICE", Default: "Emily.wav", Usage: "TTS predefined voice"},
+	{Name: "seed", Env: "STTBENCH_SEED", Default: "42", Usage: "TTS seed (fixed, so clips are reproducible and cacheable)"},
+	{Name: "cache-dir", Env: "STTBENCH_CACHE_DIR", Default: ".sttbench-cache", Usage: "disk cache of synthesized clips"},
+	{Name: "gpu-id", Env: "STTBENCH_GPU_ID", Usage: "GPU index or UUID to monitor; skips detection"},
+	{Name: "gpu-hint", Env: "STTBENCH_GPU_HINT", Default: "parakeet,nemo,uvicorn", Usage: "words that mark the STT process's command line, for GPU detection"},
+	{Name: "nvidia-smi", Env: "STTBENCH_NVIDIA_SMI", Usage: "path to nvidia-smi (default: looked up in PATH)"},
+	{Name: "wer-max", Env: "STTBENCH_WER_MAX", Default: "5.0", Usage: "TestGate: highest acceptable WER % of any level"},
+	{Name: "leak-max", Env: "STTBENCH_LEAK_MAX", Default: "0", Usage: "TestGate: most sessions with leaked text per level"},
+	{Name: "fail-max", Env: "STTBENCH_FAIL_MAX", Default: "0", Usage: "TestGate: most failed or errored sessions per level"},
+	{Name: "eos-p95-max", Env: "STTBENCH_EOS_P95_MAX", Usage: "TestGate: highest acceptable EOS p95 (e.g. 800ms; empty: off)"},
+}
+
+// Config is the parsed, validated command line.
+type Config struct {
+	STTURL, TTSURL, APIKey string
+	Levels                 []int
+	Output, SessionsOut    string
+	ResultTimeout          time.Duration
+	IdleTimeout            time.Duration
+	LevelPause             time.Duration
+	Probe                  bool
+	Texts, Voice, CacheDir string
+	Seed                   int
+	GPUID, NvidiaSMI       string
+	GPUHints               []string
+	WERMax                 float64
+	LeakMax, FailMax       int
+	// EOSP95Max is zero when the bound is off.
+	EOSP95Max time.Duration
+}
+
+// DefaultValue is the flag's default: the environment variable when set,
+// else the built-in default.
+func (o Option) DefaultValue() string {
+	if v, ok := os.LookupEnv(o.Env); ok {
+		return v
+	}
+	return o.Default
+}
+
+// ParseConfig parses the flag values (by flag name) into a Config and
+// rejects anything invalid before a single session runs. Each error names
+// the flag, its environment variable and what is accepted.
+func ParseConfig(value func(name string) string) (Config, error) {
+	var errs []error
+	bad := func(name, msg string) {
+		env := ""
+		for _, o := range Options {
+			if o.Name == name {
+				env = o.Env
+			}
+		}
+		errs = append(errs, fmt.Errorf("invalid -%s %q (or %s): %s", name, value(name), env, msg))
+	}
+	c := Config{
+		STTURL: strings.TrimSpace(value("stt-url")), TTSURL: strings.TrimSpace(value("tts-url")),
+		APIKey: value("api-key"), Output: value("output"), SessionsOut: value("sessions-out"),
+		Texts: value("texts"), Voice: value("voice"), CacheDir: value("cache-dir"),
+		GPUID: strings.TrimSpace(value("gpu-id")), NvidiaSMI: value("nvidia-smi"),
+	}
+	if c.STTURL == "" {
+		bad("stt-url", "empty; give ws://HOST:PORT/ws or embedded")
+	} else if !isEmbedded(c.STTURL) && !strings.HasPrefix(c.STTURL, "ws://") && !strings.HasPrefix(c.STTURL, "wss://") {
+		bad("stt-url", "must start with ws:// or wss://, or be embedded")
+	}
+	if c.TTSURL == "" {
+		bad("tts-url", "empty; give http://HOST:PORT/tts or embedded")
+	} else if !isEmbedded(c.TTSURL) && !strings.HasPrefix(c.TTSURL, "http://") && !strings.HasPrefix(c.TTSURL, "https://") {
+		bad("tts-url", "must start with http:// or https://, or be embedded")
+	}
+	levels, err := parseLevels(value("concurrency"))
+	if err != nil {
+		bad("concurrency", err.Error())
+	}
+	c.Levels = levels
+	duration := func(name string, allowEmpty bool) time.Duration {
+		s := strings.TrimSpace(value(name))
+		if s == "" && allowEmpty {
+			return 0
+		}
+		d, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			bad(name, "not a duration; write e.g. 30s or 500ms")
+		case d <= 0 && !(name == "level-pause" && d == 0):
+			bad(name, "must be positive")
+		}
+		return d
+	}
+	c.ResultTimeout = duration("result-timeout", false)
+	c.IdleTimeout = duration("idle-timeout", false)
+	c.LevelPause = duration("level-pause", false)
+	c.EOSP95Max = duration("eos-p95-max", true)
+	if c.Probe, err = strconv.ParseBool(value("probe")); err != nil {
+		bad("probe", "not a boolean")
+	}
+	if c.Seed, err = strconv.Atoi(value("seed")); err != nil || c.Seed <= 0 {
+		bad("seed", "must be a positive integer (0 and -1 mean random to Chatterbox)")
+	}
+	if c.WERMax, err = strconv.ParseFloat(value("wer-max"), 64); err != nil || c.WERMax < 0 {
+		bad("wer-max", "must be a percentage >= 0, e.g. 5.0")
+	}
+	for name, dst := range map[string]*int{"leak-max": &c.LeakMax, "fail-max": &c.FailMax} {
+		if *dst, err = strconv.Atoi(value(name)); err != nil || *dst < 0 {
+			bad(name, "must be an integer >= 0")
+		}
+	}
+	for _, h := range strings.Split(value("gpu-hint"), ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			c.GPUHints = append(c.GPUHints, strings.ToLower(h))
+		}
+	}
+	if c.Texts == "" {
+		bad("texts", "empty; give the path of a reference text file")
+	}
+	return c, errors.Join(errs...)
+}
+
+// parseLevels reads "1,5,10" into positive, distinct levels in the given order.
+func parseLevels(s string) ([]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, errors.New("no levels; write e.g. 1,5,10")
+	}
+	var levels []int
+	seen := map[int]bool{}
+	for _, part := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a number", strings.TrimSpace(part))
+		}
+		if n <= 0 {
+			return nil, fmt.Errorf("level %d must be at least 1", n)
+		}
+		if seen[n] {
+			return nil, fmt.Errorf("level %d is listed twice", n)
+		}
+		seen[n] = true
+		levels = append(levels, n)
+	}
+	return levels, nil
+}
+
+// isEmbedded reports whether a URL flag asks for a built-in reference service.
+func isEmbedded(u string) bool {
+	return u == "embedded" || strings.HasPrefix(u, "embedded?")
+}

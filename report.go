@@ -1,0 +1,171 @@
+// Package sttbench is the benchmark's entry point: `go test -bench .` in this
+// directory runs BenchmarkStreaming (bench_test.go). This file turns each
+// level's figures into a row of the summary table and the CSV.
+package sttbench
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/gocarina/gocsv"
+
+	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/internal/stats"
+)
+
+// Float is a CSV/table value that may be missing (NaN): it is written as an
+// empty CSV cell and "-" in the table, never as a misleading zero.
+type Float float64
+
+// None is the missing value.
+var None = Float(math.NaN())
+
+// Valid reports whether f holds a value.
+func (f Float) Valid() bool { return !math.IsNaN(float64(f)) }
+
+// MarshalCSV writes f with at most 4 decimals, or an empty cell.
+func (f Float) MarshalCSV() (string, error) {
+	if !f.Valid() {
+		return "", nil
+	}
+	return strconv.FormatFloat(math.Round(float64(f)*1e4)/1e4, 'f', -1, 64), nil
+}
+
+func (f Float) format(verb string) string {
+	if !f.Valid() {
+		return "-"
+	}
+	return fmt.Sprintf(verb, float64(f))
+}
+
+// Row is one concurrency level's line in the table and the CSV. The first
+// twelve columns keep the names of the tool this suite replaces; later
+// columns are additions.
+type Row struct {
+	Concurrency   int   `csv:"concurrency"`
+	EOSP50        Float `csv:"eos_p50"`
+	EOSP95        Float `csv:"eos_p95"`
+	EOSMean       Float `csv:"eos_mean"`
+	AudioDuration Float `csv:"audio_duration_s"`
+	WER           Float `csv:"wer_pct"`
+	// Cancelled counts failed plus errored sessions (the old tool's name).
+	Cancelled   int   `csv:"cancelled"`
+	Total       int   `csv:"total"`
+	GPUUtilP95  Float `csv:"gpu_util_p95"`
+	GPUUtilMean Float `csv:"gpu_util_mean"`
+	VRAMPeak    Float `csv:"vram_peak_mib"`
+	VRAMMean    Float `csv:"vram_mean_mib"`
+
+	Leaks           int   `csv:"leaks"`
+	Substitutions   int   `csv:"substitutions"`
+	Deletions       int   `csv:"deletions"`
+	Insertions      int   `csv:"insertions"`
+	RefWords        int   `csv:"ref_words"`
+	Incomplete      int   `csv:"incomplete"`
+	OutOfOrder      int   `csv:"out_of_order"`
+	EOSN            int   `csv:"eos_n"`
+	EOSNegative     int   `csv:"eos_negative"`
+	Rounds          int   `csv:"rounds"`
+	SendLagMaxMs    Float `csv:"send_lag_max_ms"`
+	SendLagP99Ms    Float `csv:"send_lag_p99_ms"`
+	ClientSaturated bool  `csv:"client_saturated"`
+	GPUSamples      int   `csv:"gpu_samples"`
+}
+
+// WriteCSV writes the rows with a header line.
+func WriteCSV(w io.Writer, rows []Row) error {
+	if err := gocsv.Marshal(rows, w); err != nil {
+		return fmt.Errorf("write CSV: %w", err)
+	}
+	return nil
+}
+
+// WriteCSVFile writes the rows to path, replacing it only once complete.
+func WriteCSVFile(path string, rows []Row) error {
+	tmp, err := os.CreateTemp(dirOf(path), ".sttbench-*.csv")
+	if err != nil {
+		return fmt.Errorf("write CSV %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := WriteCSV(tmp, rows); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write CSV %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write CSV %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write CSV %s: %w", path, err)
+	}
+	return nil
+}
+
+func dirOf(path string) string {
+	if i := strings.LastIndexByte(path, os.PathSeparator); i >= 0 {
+		return path[:i+1]
+	}
+	return "."
+}
+
+// WriteTable prints the summary table: latency in seconds, WER in percent,
+// GPU utilisation in percent, VRAM in MiB, failures as failed/total.
+func WriteTable(w io.Writer, rows []Row) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	io.WriteString(tw, "Conc\tEOS p50\tEOS p95\tEOS mean\tAudio Dur\tWER%\tGPU%p95\tGPU%mean\tVRAM peak\tVRAM mean\tLeak\tFail\t\n")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d/%d\t\n",
+			r.Concurrency,
+			r.EOSP50.format("%.3fs"), r.EOSP95.format("%.3fs"), r.EOSMean.format("%.3fs"),
+			r.AudioDuration.format("%.2fs"), r.WER.format("%.2f"),
+			r.GPUUtilP95.format("%.0f"), r.GPUUtilMean.format("%.1f"),
+			r.VRAMPeak.format("%.0f MiB"), r.VRAMMean.format("%.0f MiB"),
+			r.Leaks, r.Cancelled, r.Total)
+	}
+	return tw.Flush()
+}
+
+// NewRow makes a level's row from its summary and the GPU samples of its
+// rounds (SM utilisation in %, VRAM in MiB; empty when there were none).
+func NewRow(s harness.LevelSummary, gpuUtil, vram []float64) Row {
+	r := Row{
+		Concurrency:     s.Concurrency,
+		EOSP50:          Float(s.EOSP50),
+		EOSP95:          Float(s.EOSP95),
+		EOSMean:         Float(s.EOSMean),
+		AudioDuration:   Float(s.AudioDuration),
+		WER:             None,
+		Cancelled:       s.Failures,
+		Total:           s.Sessions,
+		GPUUtilP95:      Float(stats.Percentile(gpuUtil, 95)),
+		GPUUtilMean:     Float(stats.Mean(gpuUtil)),
+		VRAMPeak:        Float(stats.Max(vram)),
+		VRAMMean:        Float(stats.Mean(vram)),
+		Leaks:           s.Leaks,
+		Substitutions:   s.Words.Substitutions,
+		Deletions:       s.Words.Deletions,
+		Insertions:      s.Words.Insertions,
+		RefWords:        s.Words.RefWords(),
+		Incomplete:      s.Incomplete,
+		OutOfOrder:      s.OutOfOrder,
+		EOSN:            s.LatencyN,
+		EOSNegative:     s.NegativeLatencies,
+		Rounds:          s.Rounds,
+		SendLagMaxMs:    None,
+		SendLagP99Ms:    None,
+		ClientSaturated: s.Saturated,
+		GPUSamples:      len(gpuUtil),
+	}
+	if s.Words.RefWords() > 0 {
+		r.WER = Float(s.WER)
+	}
+	if s.MaxLag > 0 || s.P99Lag > 0 {
+		r.SendLagMaxMs = Float(s.MaxLag.Seconds() * 1000)
+		r.SendLagP99Ms = Float(s.P99Lag.Seconds() * 1000)
+	}
+	return r
+}
