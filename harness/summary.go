@@ -53,6 +53,7 @@ func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
 	s := LevelSummary{Concurrency: concurrency, Rounds: len(rounds)}
 	var latencies, durations, lags []float64
 	for _, round := range rounds {
+		s.addLeaks(round)
 		for _, r := range round.Sessions {
 			s.Sessions++
 			durations = append(durations, r.AudioDuration.Seconds())
@@ -69,7 +70,7 @@ func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
 				s.Incomplete++
 			}
 			counts, reordered := ScoreSession(r)
-			s.Words = s.Words.Add(counts)
+			s.Words.Add(counts)
 			if reordered {
 				s.OutOfOrder++
 			}
@@ -107,4 +108,26 @@ func ScoreSession(r SessionResult) (counts WordCounts, reordered bool) {
 		return WordCounts{Deletions: len(NormalizeText(r.Reference))}, false
 	}
 	return ScoreSegments(SplitSentences(r.Reference), r.Segments)
+}
+
+// addLeaks counts the sessions of one round that received text matching
+// another session's reference clearly better than their own.
+func (s *LevelSummary) addLeaks(round LevelResult) {
+	const examples = 3
+	refs := make([]string, len(round.Sessions))
+	segments := make([][]string, len(round.Sessions))
+	for i, r := range round.Sessions {
+		refs[i], segments[i] = r.Reference, r.Segments
+	}
+	leaked := map[int]bool{}
+	for _, l := range FindLeaks(refs, segments) {
+		if !leaked[l.Session] {
+			leaked[l.Session] = true
+			s.Leaks++
+		}
+		if len(s.LeakExamples) < examples {
+			s.LeakExamples = append(s.LeakExamples,
+				fmt.Sprintf("session %d received text of session %d: %q", l.Session, l.From, l.Text))
+		}
+	}
 }

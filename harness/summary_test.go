@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // session builds a result whose final text arrived lat after EOS.
@@ -127,4 +128,26 @@ func TestProbeReportShowsTimelineAndFigures(t *testing.T) {
 		assert.Contains(t, out, want)
 	}
 	assert.Less(t, bytes.Index(buf.Bytes(), []byte("end of speech")), bytes.Index(buf.Bytes(), []byte(`"text"`)), "timeline is in time order")
+}
+
+func TestSummarizeCountsLeakedSessions(t *testing.T) {
+	refs := []string{
+		"The lighthouse keeper counted seventeen ships before the storm reached the northern harbour.",
+		"Margaret planted tomatoes beside the old stone wall in her grandmother's garden last spring.",
+		"Our train to Vienna leaves at half past nine from the central station on platform four.",
+	}
+	sessions := []SessionResult{
+		session(0, refs[0], []string{refs[0]}, time.Second, OK),
+		// Session 1 got session 2's words as well as its own.
+		session(1, refs[1], []string{refs[1], "Our train to Vienna leaves at half past nine"}, time.Second, OK),
+		session(2, refs[2], []string{refs[2]}, time.Second, OK),
+	}
+	s := Summarize(3, []LevelResult{{Sessions: sessions}})
+	assert.Equal(t, 1, s.Leaks)
+	require.Len(t, s.LeakExamples, 1)
+	assert.Contains(t, s.LeakExamples[0], "session 1 received text of session 2")
+	assert.Contains(t, s.LeakExamples[0], "Vienna")
+
+	clean := Summarize(3, []LevelResult{{Sessions: []SessionResult{sessions[0], sessions[2]}}})
+	assert.Zero(t, clean.Leaks)
 }

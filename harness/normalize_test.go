@@ -1,0 +1,215 @@
+package harness
+
+import (
+	"bufio"
+	"math/rand"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type werGoldenPair struct {
+	line  int
+	input string
+	want  string
+}
+
+// werReadGolden reads testdata/normalize_golden.tsv.
+func werReadGolden(t *testing.T) []werGoldenPair {
+	t.Helper()
+	f, err := os.Open("testdata/normalize_golden.tsv")
+	require.NoError(t, err)
+	defer f.Close()
+	var pairs []werGoldenPair
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") || strings.TrimSpace(line) == "" && !strings.Contains(line, "\t") {
+			continue
+		}
+		in, want, ok := strings.Cut(line, "\t")
+		require.True(t, ok, "line %d: no tab", n)
+		pairs = append(pairs, werGoldenPair{line: n, input: in, want: want})
+	}
+	require.NoError(t, sc.Err())
+	return pairs
+}
+
+func TestNormalizeGolden(t *testing.T) {
+	pairs := werReadGolden(t)
+	require.GreaterOrEqual(t, len(pairs), 150)
+	for _, p := range pairs {
+		got := strings.Join(NormalizeText(p.input), " ")
+		assert.Equal(t, p.want, got, "line %d: %q", p.line, p.input)
+	}
+}
+
+// FuzzNormalizeText checks that normalization never panics and is
+// idempotent: normalizing the joined output gives the same words.
+func FuzzNormalizeText(f *testing.F) {
+	for _, s := range []string{
+		"It's 2,000 pounds, and 20% off on the 21st.",
+		"nineteen eighty four", "one oh one", "$5.50", "10:00 a.m.",
+		"five dollars and fifty cents", "twenty twenty four", "three point five",
+		"one second", "U.S.A.", "wouldn't've", "CO2", "a hundred and one",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		words := NormalizeText(s)
+		for _, w := range words {
+			if w == "" || strings.ContainsAny(w, " \t\n") {
+				t.Fatalf("bad word %q in %q", w, words)
+			}
+		}
+		again := NormalizeText(strings.Join(words, " "))
+		if strings.Join(again, " ") != strings.Join(words, " ") {
+			t.Fatalf("not idempotent: %q -> %q -> %q", s, words, again)
+		}
+	})
+}
+
+// TestNormalizeIdempotentRandomPhrases complements the fuzz target with
+// random phrases drawn from the vocabulary the number and unit rules react
+// to, which byte-level mutation rarely reaches.
+func TestNormalizeIdempotentRandomPhrases(t *testing.T) {
+	vocab := strings.Fields(`zero oh one two three four five six seven eight nine ten
+		eleven twelve thirteen fifteen nineteen twenty thirty forty ninety hundred
+		thousand million billion a and point first second third twelfth twentieth
+		hundredth thousandth eighties twenties dollars dollar pounds euros cents
+		pence cent per percent seconds um it's can't mr u s a m p 5 21st 1990s
+		2,000 3.5 10:00 10:30 $5.50 $ £ € ¢ % 20% , . ; - ' : ? 0.50 1 99 colour
+		the of is a.m. & o'clock eighty-four`)
+	r := werNewRand(werSeed())
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("WER_PHRASES")); err == nil {
+		n = v // deeper local runs
+	}
+	if testing.Short() {
+		n = 2000
+	}
+	for k := 0; k < n; k++ {
+		var b strings.Builder
+		for m := r.Intn(8) + 1; m > 0; m-- {
+			b.WriteString(vocab[r.Intn(len(vocab))])
+			switch r.Intn(4) {
+			case 0:
+				b.WriteString("-")
+			case 1:
+			default:
+				b.WriteString(" ")
+			}
+		}
+		s := b.String()
+		words := NormalizeText(s)
+		again := NormalizeText(strings.Join(words, " "))
+		require.Equal(t, words, again, "input %q", s)
+	}
+}
+
+// werNaiveWords is the usual quick baseline: lowercase, delete punctuation
+// (Unicode category P, as jiwer's RemovePunctuation does), split on spaces.
+func werNaiveWords(s string) []string {
+	return strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsPunct(r) {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s))
+}
+
+// Spelled-out references against hypotheses written the way Parakeet writes
+// (digits, symbols, punctuation, capitals, American spelling).
+var werParakeetPairs = []struct{ ref, hyp string }{
+	{"It is two thousand pounds, and twenty percent off on the twenty first.",
+		"It's 2,000 pounds, and 20% off on the 21st."},
+	{"We're meeting at ten thirty on March third, twenty twenty four.",
+		"We're meeting at 10:30 on March 3rd, 2024."},
+	{"The tickets cost five dollars and fifty cents each.",
+		"The tickets cost $5.50 each."},
+	{"She was born in nineteen eighty four near the city centre.",
+		"She was born in 1984 near the city center."},
+	{"About one hundred and twenty three people travelled to the theatre.",
+		"About 123 people traveled to the theater."},
+	{"Um, I think the answer is three point five, not four.",
+		"I think the answer is 3.5, not 4."},
+	{"Our favourite colour is grey, and we can't change it.",
+		"Our favorite color is gray, and we cannot change it."},
+	{"Take course one oh one before the twelfth of May.",
+		"Take course 101 before the 12th of May."},
+	{"The flight leaves at ten a.m. from gate twenty-six.",
+		"The flight leaves at 10:00 AM from gate 26."},
+	{"In the nineteen nineties, prices rose by two point five million dollars.",
+		"In the 1990s, prices rose by $2.5 million."},
+	{"Mr. Smith said he'd organise the programme for the next thirty six months.",
+		"Mr. Smith said he'd organize the program for the next 36 months."},
+}
+
+func TestParakeetStyleWER(t *testing.T) {
+	var naive, norm WordCounts
+	for _, p := range werParakeetPairs {
+		naive.Add(AlignWords(werNaiveWords(p.ref), werNaiveWords(p.hyp)))
+		c, ops := AlignWordsOps(NormalizeText(p.ref), NormalizeText(p.hyp))
+		norm.Add(c)
+		if c.Errors() > 0 {
+			t.Logf("residual:\n%s", FormatAlignOps(ops))
+		}
+	}
+	t.Logf("naive WER %.1f%% (%d errors / %d ref words); normalized WER %.1f%% (%d / %d)",
+		100*naive.WER(), naive.Errors(), naive.RefWords(), 100*norm.WER(), norm.Errors(), norm.RefWords())
+	assert.Greater(t, naive.WER(), 0.3)
+	assert.Equal(t, 0, norm.Errors())
+}
+
+func TestNormalizeReplaceTableIsStable(t *testing.T) {
+	require.Greater(t, len(normReplace), 300)
+	for from, to := range normReplace {
+		for _, w := range strings.Fields(to) {
+			_, isKey := normReplace[w]
+			assert.False(t, isKey, "%s -> %s: %s is itself replaced", from, to, w)
+			assert.False(t, normFillers[w], "%s -> %s", from, to)
+			_, isNum := normNumWords[w]
+			assert.False(t, isNum, "%s -> %s", from, to)
+		}
+	}
+	for _, w := range []string{"colour", "favourite", "centre", "theatre", "organise", "organisation",
+		"realise", "analyse", "travelled", "metre", "litre", "grey", "programme", "catalogue",
+		"defence", "licence", "rancour", "neighbourhood", "honourable"} {
+		assert.Contains(t, normReplace, w)
+	}
+	// American words and look-alikes that must stay as they are.
+	for _, w := range []string{"color", "tour", "hour", "four", "contour", "glamour", "genre",
+		"acre", "advertise", "exercise", "promise", "rise", "wise", "analysis", "travel",
+		"cancellation", "fire", "sure", "our", "your"} {
+		assert.NotContains(t, normReplace, w)
+	}
+}
+
+func TestNormalizeContractions(t *testing.T) {
+	cases := map[string]string{
+		"isn't": "is not", "don't": "do not", "won't": "will not", "can't": "can not",
+		"cannot": "can not", "i'm": "i am", "you're": "you are", "they've": "they have",
+		"she'll": "she will", "we'd": "we would", "it's": "it is", "let's": "let us",
+		"there's": "there is", "john's": "john's", "wouldn't've": "would not have",
+		"ain't": "ain't", "o'clock": "o'clock", "n't": "n't",
+	}
+	for in, want := range cases {
+		assert.Equal(t, want, strings.Join(normExpandContraction(in), " "), in)
+	}
+}
+
+// werNewRand returns a deterministic random source for tests.
+func werNewRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }
+
+// werSeed returns WER_SEED when set (for deeper local runs), else 1.
+func werSeed() int64 {
+	if v, err := strconv.ParseInt(os.Getenv("WER_SEED"), 10, 64); err == nil {
+		return v
+	}
+	return 1
+}
