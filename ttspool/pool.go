@@ -108,8 +108,9 @@ func (c Config) withDefaults() Config {
 // taking each from the disk cache or, on a miss, from the TTS service with at
 // most cfg.Concurrency requests in flight, and caching what it synthesizes.
 // Repeated texts are synthesized once and share their Clip. A corrupt cache
-// entry is regenerated. The first failure cancels the remaining work and is
-// returned, naming the text; a canceled ctx returns its cause.
+// entry is regenerated and counted on the progress line. The first failure
+// cancels the remaining work and is returned, naming the URL and the text; a
+// canceled ctx returns its cause.
 // Build is safe for concurrent use, also by several processes sharing a
 // cache directory.
 func Build(ctx context.Context, cfg Config, texts []string) ([]Clip, error) {
@@ -121,6 +122,9 @@ func Build(ctx context.Context, cfg Config, texts []string) ([]Clip, error) {
 		if t == "" {
 			return nil, fmt.Errorf("ttspool build: text %d is empty", i)
 		}
+	}
+	if len(texts) == 0 {
+		return []Clip{}, nil
 	}
 	if err := os.MkdirAll(cfg.CacheDir, 0o755); err != nil {
 		return nil, fmt.Errorf("ttspool build: cache dir: %w", err)
@@ -180,9 +184,7 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
-	if len(unique) > 0 {
-		fmt.Fprintln(cfg.Progress)
-	}
+	fmt.Fprintln(cfg.Progress)
 
 	// Judge by the work, not by ctx alone: a deadline that passes after the
 	// last clip is done does not spoil the result.
@@ -209,8 +211,8 @@ type builder struct {
 	client *ttsClient
 	total  int
 
-	done, cached atomic.Int64
-	mu           sync.Mutex
+	done, cached, rebuilt atomic.Int64
+	mu                    sync.Mutex
 }
 
 // clip returns the clip for text from the cache or the TTS service.
@@ -227,7 +229,10 @@ func (b *builder) clip(ctx context.Context, text string) (Clip, error) {
 		return c, nil
 	}
 	// errCacheMiss is the common case; any other load error is a corrupt
-	// entry, rebuilt and overwritten below.
+	// entry, rebuilt and overwritten below, and counted so it shows.
+	if !errors.Is(err, errCacheMiss) {
+		b.rebuilt.Add(1)
+	}
 	wav, err := b.client.synthesize(ctx, text)
 	if err != nil {
 		return Clip{}, err
@@ -248,5 +253,9 @@ func (b *builder) clip(ctx context.Context, text string) (Clip, error) {
 func (b *builder) progress() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	fmt.Fprintf(b.cfg.Progress, "\rtts: %d/%d clips (%d cached)", b.done.Load(), b.total, b.cached.Load())
+	rebuilt := ""
+	if n := b.rebuilt.Load(); n > 0 {
+		rebuilt = fmt.Sprintf(", %d corrupt rebuilt", n)
+	}
+	fmt.Fprintf(b.cfg.Progress, "\rtts: %d/%d clips (%d cached%s)", b.done.Load(), b.total, b.cached.Load(), rebuilt)
 }

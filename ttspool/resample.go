@@ -16,9 +16,14 @@ const (
 	// resampleAttenDB is the Kaiser window's stopband attenuation in dB:
 	// far below int16 quantization noise relative to speech levels.
 	resampleAttenDB = 90.0
-	// maxPhaseTable bounds the precomputed polyphase table (phases); odd
-	// rate pairs with more phases compute their taps on the fly.
+	// maxPhaseTable bounds the precomputed polyphase table (phases). Rate
+	// pairs with more phases (odd rates such as 44101 Hz) interpolate their
+	// taps from a dense kernel table instead.
 	maxPhaseTable = 4096
+	// kernelDensity is the dense kernel's points per sinc zero crossing.
+	// Linear interpolation between them errs by under 1e-5 of the peak tap,
+	// well below the stopband.
+	kernelDensity = 512
 )
 
 var (
@@ -60,19 +65,22 @@ func Resample(x []float64, from, to int) []float64 {
 	taps := 2*half + 1
 	i0Beta := besselI0(kaiserBeta)
 
-	// fill computes the taps for fractional offset frac in [0,1):
-	// tap j weights input sample q-half+j for output position q+frac.
-	fill := func(dst []float64, frac float64) {
+	// kernel is the windowed sinc at distance t input samples.
+	kernel := func(t float64) float64 {
+		if math.Abs(t) >= halfLen {
+			return 0
+		}
+		r := t / halfLen
+		w := besselI0(kaiserBeta*math.Sqrt(1-r*r)) / i0Beta
+		return 2 * cutoff * sinc(2*cutoff*t) * w
+	}
+	// fill computes the taps for fractional offset frac in [0,1), scaled
+	// to unit sum: tap j weights input sample q-half+j for output position
+	// q+frac, at distance frac+half-j.
+	fill := func(dst []float64, frac float64, k func(float64) float64) {
 		var sum float64
 		for j := range dst {
-			t := frac + float64(half-j) // distance from the input sample
-			if math.Abs(t) >= halfLen {
-				dst[j] = 0
-				continue
-			}
-			r := t / halfLen
-			w := besselI0(kaiserBeta*math.Sqrt(1-r*r)) / i0Beta
-			dst[j] = 2 * cutoff * sinc(2*cutoff*t) * w
+			dst[j] = k(frac + float64(half-j))
 			sum += dst[j]
 		}
 		if sum != 0 {
@@ -83,10 +91,28 @@ func Resample(x []float64, from, to int) []float64 {
 	}
 
 	var table []float64
+	dense := kernel
 	if up <= maxPhaseTable {
 		table = make([]float64, up*taps)
 		for p := range up {
-			fill(table[p*taps:(p+1)*taps], float64(p)/float64(up))
+			fill(table[p*taps:(p+1)*taps], float64(p)/float64(up), kernel)
+		}
+	} else {
+		// Too many phases to tabulate: sample the kernel densely once and
+		// interpolate, instead of evaluating Bessel functions per tap.
+		step := 1 / (2 * cutoff) / kernelDensity // input samples per point
+		pts := make([]float64, int(halfLen/step)+2)
+		for i := range pts {
+			pts[i] = kernel(float64(i) * step)
+		}
+		dense = func(t float64) float64 {
+			x := math.Abs(t) / step
+			i := int(x)
+			if i+1 >= len(pts) {
+				return 0
+			}
+			f := x - float64(i)
+			return pts[i]*(1-f) + pts[i+1]*f
 		}
 	}
 	scratch := make([]float64, taps)
@@ -101,7 +127,7 @@ func Resample(x []float64, from, to int) []float64 {
 		if table != nil {
 			h = table[phase*taps : (phase+1)*taps]
 		} else {
-			fill(scratch, float64(phase)/float64(up))
+			fill(scratch, float64(phase)/float64(up), dense)
 			h = scratch
 		}
 		start := q - half

@@ -84,14 +84,14 @@ func Texts(all []string, n int) (texts []string, warning string) {
 		return nil, ""
 	}
 	if len(all) == 0 {
-		return nil, fmt.Sprintf("ttspool: %d sessions but no reference texts", n)
+		return nil, fmt.Sprintf("%d sessions but no reference texts", n)
 	}
 	texts = make([]string, n)
 	for i := range texts {
 		texts[i] = all[i%len(all)]
 	}
 	if n > len(all) {
-		warning = fmt.Sprintf("ttspool: %d sessions but only %d reference texts: texts repeat (session %d speaks the text of session 0), so cross-session leak detection cannot tell those sessions apart; add texts for unique sessions",
+		warning = fmt.Sprintf("%d sessions but only %d reference texts: texts repeat (session %d speaks the text of session 0), so cross-session leak detection cannot tell those sessions apart; add texts for unique sessions",
 			n, len(all), len(all))
 	}
 	return texts, warning

@@ -29,8 +29,9 @@ const (
 
 // placeholderSize is the smallest declared data-chunk size taken as a
 // streaming placeholder rather than a real length. Writers that cannot seek
-// back (espeak-ng and sox write 0x7FFFF000 to a pipe, ffmpeg 0xFFFFFFFF)
-// leave a huge value; nothing ttspool handles comes near 2 GiB.
+// back to fix the header leave a huge value (espeak-ng and sox write
+// 0x7FFFF000 to a pipe, others 0xFFFFFFFF) or 0; nothing ttspool handles
+// comes near 2 GiB, so a size this large cannot be real.
 const placeholderSize = 0x7FFF0000
 
 // extensibleGUIDTail is the fixed part of the KSDATAFORMAT_SUBTYPE GUIDs of
