@@ -31,13 +31,13 @@ const (
 	// 500 Hz is far above mains hum and gives at least two cycles in the
 	// 4 ms energy window, so the energy envelope is steady; 2.7 kHz is well
 	// inside the pass band of any resampler down to 16 kHz (or even 8 kHz).
-	// 60 Hz spacing is more than two frequency bins of the ~38 ms analysis
+	// 60 Hz spacing is more than two frequency bins of the ~36 ms analysis
 	// window, so neighbouring symbols do not blur into each other.
 	baseHz = 500.0
 	stepHz = 60.0
 
 	toneMs     = 55.0  // one character
-	rampMs     = 8.0   // raised-cosine attack and release: no clicks, no splatter
+	rampMs     = 5.0   // raised-cosine attack and release: no clicks, and an end of speech any threshold puts within 1 ms
 	charGapMs  = 12.0  // silence between characters: long enough to see, short enough to stay one word
 	wordGapMs  = 100.0 // silence between words: twice the recognizer's word-break limit
 	pauseMs    = 500.0 // silence between sentences: twice the STT's 250 ms cut

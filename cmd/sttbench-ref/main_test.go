@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sttbench/sttbench/internal/voice"
+	"github.com/sttbench/sttbench/internal/voice/voicetest"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		if err := checkLeaks(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// checkLeaks waits up to 5 s for the services' goroutines to end.
+func checkLeaks() error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		var leaked []string
+		for _, g := range strings.Split(string(buf), "\n\n") {
+			if strings.Contains(g, "sttbench/internal/ref") || strings.Contains(g, "coder/websocket") || strings.Contains(g, "net/http.(*conn).serve") {
+				leaked = append(leaked, g)
+			}
+		}
+		if len(leaked) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("leaked goroutines:\n%s", strings.Join(leaked, "\n\n"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// syncBuffer is an io.Writer safe to read while run writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startRun runs run in the background and returns the URLs it printed, a
+// cancel function and the channel of run's result.
+func startRun(t *testing.T, args ...string) (sttURL, ttsURL string, stdout, stderr *syncBuffer, cancel func(), done chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
+	done = make(chan error, 1)
+	go func() { done <- run(ctx, args, stdout, stderr) }()
+	require.Eventually(t, func() bool { return strings.Count(stdout.String(), "\n") >= 2 }, 20*time.Second, 10*time.Millisecond,
+		"stdout %q, stderr %q", stdout, stderr)
+	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		switch f[0] {
+		case "stt:":
+			sttURL = f[1]
+		case "tts:":
+			ttsURL = f[1]
+		}
+	}
+	return sttURL, ttsURL, stdout, stderr, cancel, done
+}
+
+func stop(t *testing.T, cancel func(), done chan error) {
+	t.Helper()
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("run did not return after cancel:\n%s", buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// TestRun speaks a text with the TTS and transcribes it with the STT.
+func TestRun(t *testing.T) {
+	sttURL, ttsURL, _, stderr, cancel, done := startRun(t, "-stt-addr", "127.0.0.1:0", "-tts-addr", "127.0.0.1:0", "-base", "1ms")
+	assert.True(t, strings.HasPrefix(sttURL, "ws://127.0.0.1:"), sttURL)
+	assert.True(t, strings.HasPrefix(ttsURL, "http://127.0.0.1:"), ttsURL)
+
+	const text = "Hello there. General Kenobi!"
+	resp, err := http.Post(ttsURL, "application/json", strings.NewReader(`{"text":"`+text+`","output_format":"wav"}`))
+	require.NoError(t, err)
+	wav, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	pcm := make([]int16, (len(wav)-44)/2)
+	for i := range pcm {
+		pcm[i] = int16(binary.LittleEndian.Uint16(wav[44+2*i:]))
+	}
+	pcm = append(voicetest.Resample(pcm, 24000, 16000), make([]int16, 16000)...)
+
+	conn, _, err := websocket.Dial(t.Context(), sttURL, nil)
+	require.NoError(t, err)
+	defer conn.CloseNow()
+	b := make([]byte, 2*len(pcm))
+	for i, v := range pcm {
+		binary.LittleEndian.PutUint16(b[2*i:], uint16(v))
+	}
+	for len(b) > 0 {
+		n := min(3200, len(b))
+		require.NoError(t, conn.Write(t.Context(), websocket.MessageBinary, b[:n]))
+		b = b[n:]
+	}
+	var texts []string
+	for len(texts) < 2 {
+		_, data, err := conn.Read(t.Context())
+		require.NoError(t, err)
+		var m struct{ Text *string }
+		require.NoError(t, json.Unmarshal(data, &m))
+		if m.Text != nil {
+			texts = append(texts, *m.Text)
+		}
+	}
+	assert.Equal(t, []string{"Hello there.", "General kenobi."}, texts)
+	assert.Equal(t, voice.Words(text), voice.Words(strings.Join(texts, " ")))
+	conn.Close(websocket.StatusNormalClosure, "")
+
+	stop(t, cancel, done)
+	assert.Contains(t, stderr.String(), "1 connections, 2 utterances, 2 results")
+}
+
+// TestRunAPIKey: the key from the environment is required and never printed.
+func TestRunAPIKey(t *testing.T) {
+	const key = "top-secret-key"
+	t.Setenv("STT_API_KEY", key)
+	sttURL, _, stdout, stderr, cancel, done := startRun(t, "-stt-addr", "127.0.0.1:0", "-tts-addr", "127.0.0.1:0")
+	assert.Contains(t, stdout.String(), "API key required")
+
+	_, resp, err := websocket.Dial(t.Context(), sttURL, nil)
+	require.Error(t, err)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	conn, _, err := websocket.Dial(t.Context(), sttURL, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + key}}})
+	require.NoError(t, err)
+	conn.CloseNow()
+
+	stop(t, cancel, done)
+	assert.NotContains(t, stdout.String(), key)
+	assert.NotContains(t, stderr.String(), key)
+}
+
+func TestRunErrors(t *testing.T) {
+	t.Setenv("STT_API_KEY", "top-secret-key")
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"help", []string{"-h"}, flag.ErrHelp.Error()},
+		{"unknown flag", []string{"-nope"}, "-nope"},
+		{"bad rate", []string{"-wer", "2"}, "WordErrorRate"},
+		{"bad duration", []string{"-close-after", "3"}, "close-after"},
+		{"extra argument", []string{"now"}, "unexpected arguments"},
+		{"bad STT address", []string{"-stt-addr", "no-port"}, "start STT"},
+		{"bad TTS address", []string{"-stt-addr", "127.0.0.1:0", "-tts-addr", "no-port"}, "start TTS"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			err := run(t.Context(), tc.args, &stdout, &stderr)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.wantErr)
+			assert.Empty(t, stdout.String())
+			assert.NotContains(t, stderr.String(), "top-secret-key")
+		})
+	}
+}

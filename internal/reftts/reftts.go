@@ -1,0 +1,166 @@
+// Package reftts is a reference text-to-speech service that answers the
+// request of a Chatterbox TTS server at /tts with a WAV of voice.Synthesize,
+// for tests and demos of the benchmark without a GPU.
+//
+// Request: POST /tts with a JSON body
+//
+//	{"text":"Hello world.","voice_mode":"predefined","predefined_voice_id":"Emily.wav","output_format":"wav","seed":42}
+//
+// Response: 200 with Content-Type audio/wav, 24 kHz mono 16-bit PCM. Errors
+// are JSON {"detail":"..."}: 400 for a body that is not such JSON, an empty
+// text or an output_format other than wav; 405 for other methods. Fields
+// other than text and output_format are accepted and ignored: the voice
+// has one speaker and no randomness.
+package reftts
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sttbench/sttbench/internal/voice"
+)
+
+// SampleRate is the rate of the WAV the service returns, in samples per
+// second: Chatterbox's.
+const SampleRate = 24000
+
+// maxBody bounds a request body; a benchmark text is a few hundred bytes.
+const maxBody = 1 << 20
+
+// Request is the body of a Chatterbox /tts request.
+type Request struct {
+	Text              string `json:"text"`
+	VoiceMode         string `json:"voice_mode"`
+	PredefinedVoiceID string `json:"predefined_voice_id"`
+	OutputFormat      string `json:"output_format"` // "wav" or empty (meaning wav)
+	Seed              int64  `json:"seed"`
+}
+
+// New returns the handler of the service: POST /tts. It is safe for
+// concurrent use and holds no resources.
+func New() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/tts", serveTTS)
+	return mux
+}
+
+func serveTTS(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "method not allowed: use POST")
+		return
+	}
+	var req Request
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	if err := dec.Decode(&req); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error())
+		return
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		writeError(w, http.StatusBadRequest, "invalid JSON body: data after the object")
+		return
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		writeError(w, http.StatusBadRequest, "text is empty")
+		return
+	}
+	if f := strings.ToLower(req.OutputFormat); f != "" && f != "wav" {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("output_format %q is not supported: use wav", req.OutputFormat))
+		return
+	}
+	wav := WAV(voice.Synthesize(req.Text, SampleRate), SampleRate)
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Length", fmt.Sprint(len(wav)))
+	w.Write(wav)
+}
+
+func writeError(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"detail": detail})
+}
+
+// WAV encodes mono int16 samples at rate as a canonical 44-byte-header
+// RIFF/WAVE file.
+func WAV(pcm []int16, rate int) []byte {
+	const header = 44
+	data := 2 * len(pcm)
+	b := make([]byte, header+data)
+	copy(b[0:], "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(header-8+data))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)             // fmt chunk size
+	binary.LittleEndian.PutUint16(b[20:], 1)              // PCM
+	binary.LittleEndian.PutUint16(b[22:], 1)              // mono
+	binary.LittleEndian.PutUint32(b[24:], uint32(rate))   // sample rate
+	binary.LittleEndian.PutUint32(b[28:], uint32(2*rate)) // byte rate
+	binary.LittleEndian.PutUint16(b[32:], 2)              // block align
+	binary.LittleEndian.PutUint16(b[34:], 16)             // bits per sample
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], uint32(data))
+	for i, v := range pcm {
+		binary.LittleEndian.PutUint16(b[header+2*i:], uint16(v))
+	}
+	return b
+}
+
+// Running is the service listening on a TCP address.
+type Running struct {
+	http      *http.Server
+	ln        net.Listener
+	serv      chan error
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Listen starts the service on addr ("127.0.0.1:0" picks a free port).
+func Listen(addr string) (*Running, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("reftts: listen: %w", err)
+	}
+	r := &Running{
+		http: &http.Server{Handler: New(), ReadHeaderTimeout: 10 * time.Second},
+		ln:   ln,
+		serv: make(chan error, 1),
+	}
+	go func() { r.serv <- r.http.Serve(ln) }()
+	return r, nil
+}
+
+// URL returns the endpoint of the service, http://HOST:PORT/tts.
+func (r *Running) URL() string {
+	addr := r.ln.Addr().String()
+	if tcp, ok := r.ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		addr = net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
+	}
+	return "http://" + addr + "/tts"
+}
+
+// Close stops the service, letting requests in progress finish for up to
+// 5 s, and waits for it. Later calls return the first call's result.
+func (r *Running) Close() error {
+	r.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := r.http.Shutdown(ctx)
+		if err != nil {
+			r.http.Close()
+		}
+		if serr := <-r.serv; serr != http.ErrServerClosed && err == nil {
+			err = serr
+		}
+		if err != nil {
+			r.closeErr = fmt.Errorf("reftts: close: %w", err)
+		}
+	})
+	return r.closeErr
+}
