@@ -24,7 +24,7 @@ type Config struct {
 	// value such as 1ns for an (almost) instant service.
 	Base time.Duration
 	// PerAudioSecond is the time added per second of audio in a batch.
-	// Zero means 8 ms.
+	// Zero means 25 ms.
 	PerAudioSecond time.Duration
 	// LatencyScale multiplies the modelled batch time: 2 is a service twice
 	// as slow. Zero means 1.
@@ -63,7 +63,7 @@ type Config struct {
 // Defaults of the latency model and batching; see Config.
 const (
 	DefaultBase           = 30 * time.Millisecond
-	DefaultPerAudioSecond = 8 * time.Millisecond
+	DefaultPerAudioSecond = 25 * time.Millisecond
 	DefaultBatchWindow    = 100 * time.Millisecond
 	DefaultMaxBatch       = 16
 )

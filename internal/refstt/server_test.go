@@ -485,9 +485,9 @@ func TestBatchLatency(t *testing.T) {
 		want  time.Duration
 	}{
 		{"defaults, no audio", Config{}, 0, 30 * time.Millisecond},
-		{"defaults, 1 s", Config{}, time.Second, 38 * time.Millisecond},
-		{"defaults, 16 utterances of 3 s", Config{}, 48 * time.Second, 414 * time.Millisecond},
-		{"scaled", Config{LatencyScale: 2}, time.Second, 76 * time.Millisecond},
+		{"defaults, 1 s", Config{}, time.Second, 55 * time.Millisecond},
+		{"defaults, 16 utterances of 3 s", Config{}, 48 * time.Second, 1230 * time.Millisecond},
+		{"scaled", Config{LatencyScale: 2}, time.Second, 110 * time.Millisecond},
 		{"custom", Config{Base: 10 * time.Millisecond, PerAudioSecond: 100 * time.Millisecond}, 500 * time.Millisecond, 60 * time.Millisecond},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,54 @@
+# sttbench: realtime streaming STT benchmark.
+#   make demo                              the default ramp against the built-in reference services
+#   make bench STT_URL=ws://host:8000/ws TTS_URL=http://host:8004/tts
+#   make gate  STT_URL=... TTS_URL=...     fail when a level breaks the WER / leak / failure bounds
+#   make test                              vet, race-enabled tests and a short benchmark smoke run
+
+GO        ?= go
+STT_URL   ?= ws://localhost:8000/ws
+TTS_URL   ?= http://localhost:8004/tts
+LEVELS    ?= 1,5,10,20,30,40
+BENCHTIME ?= 1x
+COUNT     ?= 1
+ARGS      ?=
+FAKE_SMI_DIR := $(CURDIR)/.sttbench-cache/bin
+
+.PHONY: demo bench gate test vet race smoke ref fake-nvidia-smi clean
+
+demo: fake-nvidia-smi
+	PATH="$(FAKE_SMI_DIR):$$PATH" $(GO) test . -run '^$$' -bench 'BenchmarkStreaming' -benchtime 1x -timeout 0 \
+		-stt-url embedded -tts-url embedded -concurrency $(LEVELS) $(ARGS)
+
+bench:
+	$(GO) test . -run '^$$' -bench 'BenchmarkStreaming' -benchtime $(BENCHTIME) -count $(COUNT) -timeout 0 \
+		-stt-url '$(STT_URL)' -tts-url '$(TTS_URL)' -concurrency $(LEVELS) $(ARGS)
+
+gate:
+	$(GO) test . -run '^TestGate$$' -count 1 -timeout 0 -v \
+		-stt-url '$(STT_URL)' -tts-url '$(TTS_URL)' -concurrency $(LEVELS) $(ARGS)
+
+test: vet race smoke
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+race:
+	$(GO) test -race -count 1 -timeout 15m ./...
+
+# A short ramp through the real benchmark path, against the embedded services.
+smoke:
+	$(GO) test . -run '^$$' -bench 'BenchmarkStreaming' -benchtime 1x -timeout 10m \
+		-stt-url embedded -tts-url embedded -concurrency 1,4 -level-pause 500ms -output "$$(mktemp -d)/smoke.csv"
+
+# The reference services as a standalone program (127.0.0.1:8000 and :8004).
+ref:
+	$(GO) run ./cmd/sttbench-ref $(ARGS)
+
+# A stand-in nvidia-smi replaying a captured H200 run, so the demo shows GPU columns.
+fake-nvidia-smi:
+	@mkdir -p $(FAKE_SMI_DIR)
+	$(GO) build -o $(FAKE_SMI_DIR)/nvidia-smi ./gpumon/internal/fakesmi
+
+clean:
+	rm -rf .sttbench-cache benchmark_results.csv

@@ -1,0 +1,147 @@
+package sttbench
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"testing"
+)
+
+// flagValue is a string flag that can also act as a boolean flag (-probe).
+type flagValue struct {
+	value  string
+	isBool bool
+}
+
+func (f *flagValue) String() string     { return f.value }
+func (f *flagValue) Set(s string) error { f.value = s; return nil }
+func (f *flagValue) IsBoolFlag() bool   { return f.isBool }
+
+var flags = map[string]*flagValue{}
+
+func init() {
+	for _, o := range Options {
+		v := &flagValue{value: o.DefaultValue(), isBool: o.Bool}
+		flags[o.Name] = v
+		flag.Var(v, o.Name, fmt.Sprintf("%s (env %s)", o.Usage, o.Env))
+	}
+}
+
+// run is the benchmark run this test binary performs.
+var run *suite
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	cfg, err := ParseConfig(func(name string) string { return flags[name].value })
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
+		os.Exit(2)
+	}
+	// The first Ctrl-C ends the running level and keeps what was measured;
+	// a second one exits at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	context.AfterFunc(ctx, stop)
+	run = newSuite(ctx, cfg)
+
+	code := 0
+	if cfg.Probe {
+		code = run.probe(os.Stdout)
+	} else {
+		if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+			printUnits()
+		}
+		code = m.Run()
+	}
+	if err := run.finish(os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
+		code = max(code, 1)
+	}
+	stop()
+	os.Exit(code)
+}
+
+// Metric units, as benchstat reads them: it passes these through unscaled,
+// and the metadata lines tell it which direction is better.
+const (
+	unitEOSP50      = "eos-p50-sec"
+	unitEOSP95      = "eos-p95-sec"
+	unitEOSMean     = "eos-mean-sec"
+	unitWER         = "wer-%"
+	unitAudio       = "audio-sec"
+	unitFailed      = "failed-sessions"
+	unitLeaked      = "leaked-sessions"
+	unitGPUUtilP95  = "gpu-util-p95-%"
+	unitGPUUtilMean = "gpu-util-mean-%"
+	unitVRAMPeak    = "vram-peak-MiB"
+	unitVRAMMean    = "vram-mean-MiB"
+)
+
+func printUnits() {
+	for _, u := range []string{unitEOSP50, unitEOSP95, unitEOSMean, unitWER, unitFailed, unitLeaked} {
+		fmt.Printf("Unit %s better=lower\n", u)
+	}
+}
+
+// BenchmarkStreaming runs every configured concurrency level as a
+// sub-benchmark conc=N; each b.Loop round streams one clip per session.
+func BenchmarkStreaming(b *testing.B) {
+	if err := run.setup(); err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range run.cfg.Levels {
+		if run.ctx.Err() != nil {
+			b.Skip("interrupted: the remaining levels were not run")
+		}
+		b.Run("conc="+strconv.Itoa(n), func(b *testing.B) { benchLevel(b, n) })
+	}
+}
+
+func benchLevel(b *testing.B, n int) {
+	ctx, cancel := context.WithCancel(b.Context())
+	defer cancel()
+	defer context.AfterFunc(run.ctx, cancel)()
+
+	var rounds []round
+	for b.Loop() {
+		run.pause(ctx)
+		r, err := run.level(ctx, n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if run.ctx.Err() != nil {
+			fmt.Fprintf(os.Stderr, "sttbench: interrupted during conc=%d; that round is left out\n", n)
+			break
+		}
+		rounds = append(rounds, r)
+	}
+	if len(rounds) == 0 {
+		b.Skip("interrupted before a round completed")
+	}
+	row := run.record(n, rounds)
+	report(b, row)
+}
+
+// report publishes a level's figures as benchmark metrics. Missing figures
+// (no transcript, no GPU samples) are left out rather than reported as 0.
+func report(b *testing.B, r Row) {
+	b.ReportMetric(0, "ns/op") // the time of a round is just the clip length
+	for _, m := range []struct {
+		v    Float
+		unit string
+	}{
+		{r.EOSP50, unitEOSP50}, {r.EOSP95, unitEOSP95}, {r.EOSMean, unitEOSMean},
+		{r.WER, unitWER}, {r.AudioDuration, unitAudio},
+		{Float(float64(r.Cancelled) / float64(r.Rounds)), unitFailed},
+		{Float(float64(r.Leaks) / float64(r.Rounds)), unitLeaked},
+		{r.GPUUtilP95, unitGPUUtilP95}, {r.GPUUtilMean, unitGPUUtilMean},
+		{r.VRAMPeak, unitVRAMPeak}, {r.VRAMMean, unitVRAMMean},
+	} {
+		if m.v.Valid() {
+			b.ReportMetric(float64(m.v), m.unit)
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package sttbench
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sttbench/sttbench/harness"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -run %s -update to create it", t.Name())
+	assert.Equal(t, string(want), string(got))
+}
+
+func sampleRows() []Row {
+	full := NewRow(harness.LevelSummary{
+		Concurrency: 1, Rounds: 1, Sessions: 1, LatencyN: 1,
+		EOSP50: 0.31234, EOSP95: 0.3402, EOSMean: 0.3189, AudioDuration: 9.2412,
+		Words: harness.WordCounts{Hits: 30}, MaxLag: 1200 * time.Microsecond, P99Lag: 900 * time.Microsecond,
+	}, []float64{10, 20, 30, 40, 95}, []float64{3029, 3029, 9449})
+	partial := NewRow(harness.LevelSummary{
+		Concurrency: 40, Rounds: 2, Sessions: 80, LatencyN: 78, NegativeLatencies: 1,
+		EOSP50: 1.5, EOSP95: 2.25, EOSMean: 1.6, AudioDuration: 9.0, WER: 1.25,
+		Words:    harness.WordCounts{Hits: 790, Substitutions: 6, Deletions: 3, Insertions: 1},
+		Failures: 2, Incomplete: 1, OutOfOrder: 3, Leaks: 1,
+		MaxLag: 130 * time.Millisecond, P99Lag: 20 * time.Millisecond, Saturated: true,
+	}, nil, nil)
+	return []Row{full, partial}
+}
+
+func TestTableGolden(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, WriteTable(&buf, sampleRows()))
+	golden(t, "table.golden", buf.Bytes())
+}
+
+func TestCSVGolden(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, WriteCSV(&buf, sampleRows()))
+	golden(t, "results.csv.golden", buf.Bytes())
+	header, _, _ := strings.Cut(buf.String(), "\n")
+	assert.True(t, strings.HasPrefix(header,
+		"concurrency,eos_p50,eos_p95,eos_mean,audio_duration_s,wer_pct,cancelled,total,gpu_util_p95,gpu_util_mean,vram_peak_mib,vram_mean_mib,"),
+		"the first twelve columns keep the names of the tool this replaces")
+}
+
+func TestRowLeavesMissingFiguresEmpty(t *testing.T) {
+	r := NewRow(harness.Summarize(3, []harness.LevelResult{{Sessions: []harness.SessionResult{
+		{Reference: "a b.", Outcome: harness.Failed}}}}), nil, nil)
+	for _, f := range []Float{r.EOSP50, r.EOSP95, r.EOSMean, r.GPUUtilP95, r.GPUUtilMean, r.VRAMPeak, r.VRAMMean} {
+		assert.False(t, f.Valid())
+	}
+	assert.Equal(t, Float(100), r.WER)
+	assert.Equal(t, 1, r.Cancelled)
+}
+
+func TestWriteCSVFileReplacesAtomically(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.csv")
+	require.NoError(t, os.WriteFile(path, []byte("old"), 0o644))
+	require.NoError(t, WriteCSVFile(path, sampleRows()))
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(got), "concurrency,"))
+	err = WriteCSVFile(filepath.Join(t.TempDir(), "missing", "out.csv"), sampleRows())
+	assert.ErrorContains(t, err, "missing")
+}

@@ -1,0 +1,341 @@
+package sttbench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/internal/refstt"
+	"github.com/sttbench/sttbench/internal/reftts"
+	"github.com/sttbench/sttbench/ttspool"
+)
+
+// suite is one benchmark run: the services, the clips, the GPU monitor and
+// every level's rounds. setup runs once, on first use; finish reports.
+type suite struct {
+	ctx  context.Context
+	cfg  Config
+	warn io.Writer // warnings and progress: stderr
+
+	setupOnce sync.Once
+	setupErr  error
+	sttURL    string
+	ttsURL    string
+	closers   []func() error
+	clips     []ttspool.Clip
+	gpu       *gpuMonitor
+
+	mu       sync.Mutex
+	lastEnd  time.Time
+	levels   []int           // in the order first run
+	byLevel  map[int][]round // every round of every level, across -count
+	reported bool
+}
+
+// round is one run of a level and what the GPU did meanwhile.
+type round struct {
+	level harness.LevelResult
+	gpu   gpuWindow
+}
+
+func newSuite(ctx context.Context, cfg Config) *suite {
+	return &suite{ctx: ctx, cfg: cfg, warn: os.Stderr, byLevel: map[int][]round{}}
+}
+
+func (s *suite) sessionConfig() harness.SessionConfig {
+	return harness.SessionConfig{
+		URL: s.sttURL, APIKey: s.cfg.APIKey,
+		ResultTimeout: s.cfg.ResultTimeout, IdleTimeout: s.cfg.IdleTimeout,
+	}
+}
+
+// setup starts embedded services, checks the STT service is reachable,
+// prepares the clips for the largest level and starts the GPU monitor.
+func (s *suite) setup() error {
+	s.setupOnce.Do(func() { s.setupErr = s.doSetup(maxLevel(s.cfg.Levels)) })
+	return s.setupErr
+}
+
+func (s *suite) doSetup(sessions int) error {
+	var err error
+	if s.sttURL, err = s.startSTT(); err != nil {
+		return err
+	}
+	if s.ttsURL, err = s.startTTS(); err != nil {
+		return err
+	}
+	pctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+	defer cancel()
+	if err := harness.Preflight(pctx, s.sessionConfig()); err != nil {
+		return fmt.Errorf("cannot reach the STT service at %s: %w\n"+
+			"Start the service, point -stt-url (or STT_URL) at it, or pass -stt-url embedded to use the built-in reference service", s.sttURL, err)
+	}
+	all, err := ttspool.LoadTexts(s.cfg.Texts)
+	if err != nil {
+		return fmt.Errorf("reference texts: %w", err)
+	}
+	texts, warning := ttspool.Texts(all, sessions)
+	if warning != "" {
+		fmt.Fprintf(s.warn, "sttbench: warning: %s\n", warning)
+	}
+	// A redrawn progress line suits a terminal; a log gets two plain lines.
+	var progress io.Writer
+	if f, ok := s.warn.(*os.File); ok && isTerminal(f) {
+		progress = f
+	} else {
+		fmt.Fprintf(s.warn, "tts: preparing %d clips (cache: %s)\n", len(texts), s.cfg.CacheDir)
+	}
+	began := time.Now()
+	s.clips, err = ttspool.Build(s.ctx, ttspool.Config{
+		URL: s.ttsURL, Voice: s.cfg.Voice, Seed: s.cfg.Seed, CacheDir: s.cfg.CacheDir, Progress: progress,
+	}, texts)
+	if err == nil && progress == nil {
+		fmt.Fprintf(s.warn, "tts: %d clips ready in %.1fs\n", len(s.clips), time.Since(began).Seconds())
+	}
+	if err != nil {
+		return fmt.Errorf("preparing audio with the TTS service at %s: %w\n"+
+			"Start it, point -tts-url (or TTS_URL) at it, or pass -tts-url embedded", s.ttsURL, err)
+	}
+	s.gpu = startGPUMonitor(s.ctx, s.cfg, s.warn)
+	return nil
+}
+
+func (s *suite) startSTT() (string, error) {
+	if !isEmbedded(s.cfg.STTURL) {
+		return s.cfg.STTURL, nil
+	}
+	_, query, _ := strings.Cut(s.cfg.STTURL, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("-stt-url %q: %w", s.cfg.STTURL, err)
+	}
+	rcfg, err := refstt.ParseConfig(q)
+	if err != nil {
+		return "", fmt.Errorf("-stt-url %q: %w", s.cfg.STTURL, err)
+	}
+	if rcfg.APIKey == "" {
+		rcfg.APIKey = s.cfg.APIKey
+	}
+	srv, err := refstt.Listen("127.0.0.1:0", rcfg)
+	if err != nil {
+		return "", fmt.Errorf("start the embedded reference STT: %w", err)
+	}
+	s.closers = append(s.closers, srv.Close)
+	return srv.URL(), nil
+}
+
+func (s *suite) startTTS() (string, error) {
+	if !isEmbedded(s.cfg.TTSURL) {
+		return s.cfg.TTSURL, nil
+	}
+	srv, err := reftts.Listen("127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("start the embedded reference TTS: %w", err)
+	}
+	s.closers = append(s.closers, srv.Close)
+	return srv.URL(), nil
+}
+
+// clipsFor returns the clips of an n-session level: session i speaks clip i.
+func (s *suite) clipsFor(n int) []ttspool.Clip {
+	out := make([]ttspool.Clip, n)
+	for i := range out {
+		out[i] = s.clips[i%len(s.clips)]
+	}
+	return out
+}
+
+// pause keeps the configured gap after the previous round, so one level's
+// tail does not load the next.
+func (s *suite) pause(ctx context.Context) {
+	s.mu.Lock()
+	wait := time.Until(s.lastEnd.Add(s.cfg.LevelPause))
+	s.mu.Unlock()
+	if s.lastEnd.IsZero() || wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// level runs one round of an n-session level with live progress on stderr.
+func (s *suite) level(ctx context.Context, n int) (round, error) {
+	var prog harness.Progress
+	rctx, stopRender := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.renderProgress(rctx, &prog, fmt.Sprintf("conc=%d:", n))
+	}()
+	mark := s.gpu.mark()
+	lr, err := harness.RunLevel(ctx, harness.LevelConfig{Session: s.sessionConfig(), Progress: &prog}, s.clipsFor(n))
+	window := s.gpu.window(mark)
+	stopRender()
+	<-done
+	s.mu.Lock()
+	s.lastEnd = time.Now()
+	s.mu.Unlock()
+	return round{level: lr, gpu: window}, err
+}
+
+// renderProgress redraws the level's progress a few times a second on a
+// terminal, and every few seconds as plain lines in a log.
+func (s *suite) renderProgress(ctx context.Context, prog *harness.Progress, label string) {
+	if f, ok := s.warn.(*os.File); ok && isTerminal(f) {
+		prog.Render(ctx, f, label, 250*time.Millisecond)
+		return
+	}
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fmt.Fprintf(s.warn, "%s %s\n", label, prog)
+		}
+	}
+}
+
+// record stores a level's rounds and returns the row of this call's rounds.
+func (s *suite) record(n int, rounds []round) Row {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.byLevel[n]; !ok {
+		s.levels = append(s.levels, n)
+	}
+	s.byLevel[n] = append(s.byLevel[n], rounds...)
+	return makeRow(n, rounds)
+}
+
+// makeRow joins a level's rounds and the GPU samples taken meanwhile.
+func makeRow(n int, rounds []round) Row {
+	levels := make([]harness.LevelResult, len(rounds))
+	var gpu gpuWindow
+	for i, r := range rounds {
+		levels[i] = r.level
+		gpu = gpu.merge(r.gpu)
+	}
+	return NewRow(harness.Summarize(n, levels), gpu.util, gpu.vram)
+}
+
+// rows is one row per level, aggregating every round of the level.
+func (s *suite) rows() []Row {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows := make([]Row, 0, len(s.levels))
+	for _, n := range s.levels {
+		rows = append(rows, makeRow(n, s.byLevel[n]))
+	}
+	return rows
+}
+
+// probe runs the single verbose session of -probe and returns the exit code.
+func (s *suite) probe(w io.Writer) int {
+	s.setupOnce.Do(func() { s.setupErr = s.doSetup(1) })
+	if s.setupErr != nil {
+		fmt.Fprintf(os.Stderr, "sttbench: %v\n", s.setupErr)
+		return 1
+	}
+	res, err := harness.Probe(s.ctx, s.sessionConfig(), s.clips[0], w)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
+		return 1
+	}
+	if res.Outcome != harness.OK {
+		return 1
+	}
+	return 0
+}
+
+// finish stops what setup started, then prints the table and writes the
+// outputs of every level measured, also after a failure or interruption.
+func (s *suite) finish(w io.Writer) error {
+	var errs []error
+	if s.gpu != nil {
+		s.gpu.stop()
+	}
+	for _, c := range s.closers {
+		if err := c(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	rows := s.rows()
+	if len(rows) == 0 {
+		return errors.Join(errs...)
+	}
+	fmt.Fprintln(w)
+	if err := WriteTable(w, rows); err != nil {
+		errs = append(errs, err)
+	}
+	s.printErrors(w)
+	if out := s.cfg.Output; out != "" && out != "-" {
+		if err := WriteCSVFile(out, rows); err != nil {
+			errs = append(errs, err)
+		} else {
+			fmt.Fprintf(w, "results written to %s\n", out)
+		}
+	}
+	if out := s.cfg.SessionsOut; out != "" {
+		if err := s.writeSessions(out); err != nil {
+			errs = append(errs, err)
+		} else {
+			fmt.Fprintf(w, "sessions written to %s\n", out)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// printErrors shows the first few error messages of each level.
+func (s *suite) printErrors(w io.Writer) {
+	const shown = 3
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range s.levels {
+		if row := makeRow(n, s.byLevel[n]); row.ClientSaturated {
+			fmt.Fprintf(w, "conc=%d: this client fell behind its send schedule by up to %.0f ms (more than one frame): "+
+				"its figures describe this machine as much as the service; use fewer streams per client machine\n",
+				n, float64(row.SendLagMaxMs))
+		}
+		var msgs, leaks []string
+		for _, r := range s.byLevel[n] {
+			sum := harness.Summarize(n, []harness.LevelResult{r.level})
+			msgs = append(msgs, sum.Errors...)
+			leaks = append(leaks, sum.LeakExamples...)
+		}
+		for _, l := range leaks[:min(shown, len(leaks))] {
+			fmt.Fprintf(w, "conc=%d: leak: %s\n", n, l)
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "conc=%d: %d session error(s), first %d:\n", n, len(msgs), min(shown, len(msgs)))
+		for _, m := range msgs[:min(shown, len(msgs))] {
+			fmt.Fprintf(w, "  %s\n", m)
+		}
+	}
+}
+
+func maxLevel(levels []int) int {
+	m := 1
+	for _, n := range levels {
+		m = max(m, n)
+	}
+	return m
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
