@@ -1,5 +1,6 @@
 # sttbench: realtime streaming STT benchmark.
 #   make demo                              the default ramp against the built-in reference services
+#   make demo FAKE_GPU=1                   the same, with a stand-in nvidia-smi replaying a captured H200 run
 #   make bench STT_URL=ws://host:8000/ws TTS_URL=http://host:8004/tts
 #   make gate  STT_URL=... TTS_URL=...     fail when a level breaks the WER / leak / failure bounds
 #   make test                              vet, race-enabled tests and a short benchmark smoke run
@@ -11,12 +12,16 @@ LEVELS    ?= 1,5,10,20,30,40
 BENCHTIME ?= 1x
 COUNT     ?= 1
 ARGS      ?=
+FAKE_GPU  ?=
 FAKE_SMI_DIR := $(CURDIR)/.sttbench-cache/bin
+# FAKE_GPU=1 puts a stand-in nvidia-smi first in PATH: it replays a captured
+# H200 run, so the GPU columns fill on a machine without an NVIDIA GPU.
+DEMO_PATH := $(if $(FAKE_GPU),$(FAKE_SMI_DIR):)$(PATH)
 
 .PHONY: demo bench gate test vet race smoke ref fake-nvidia-smi clean
 
-demo: fake-nvidia-smi
-	PATH="$(FAKE_SMI_DIR):$$PATH" $(GO) test . -run '^$$' -bench 'BenchmarkStreaming' -benchtime 1x -timeout 0 \
+demo: $(if $(FAKE_GPU),fake-nvidia-smi)
+	PATH="$(DEMO_PATH)" $(GO) test . -run '^$$' -bench 'BenchmarkStreaming' -benchtime 1x -timeout 0 \
 		-stt-url embedded -tts-url embedded -concurrency $(LEVELS) $(ARGS)
 
 bench:
@@ -33,8 +38,10 @@ vet:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 
+# TestGate runs here against the embedded reference services.
 race:
-	$(GO) test -race -count 1 -timeout 15m ./...
+	STT_URL=embedded TTS_URL=embedded STTBENCH_CONCURRENCY=1,4 STTBENCH_LEVEL_PAUSE=500ms \
+		$(GO) test -race -count 1 -timeout 15m ./...
 
 # A short ramp through the real benchmark path, against the embedded services.
 smoke:

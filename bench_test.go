@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -108,7 +109,7 @@ func benchLevel(b *testing.B, n int) {
 	var rounds []round
 	for b.Loop() {
 		run.pause(ctx)
-		r, err := run.level(ctx, n)
+		r, err := run.level(ctx, n, resumeText(b))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -144,4 +145,19 @@ func report(b *testing.B, r Row) {
 			b.ReportMetric(float64(m.v), m.unit)
 		}
 	}
+}
+
+// resumeText is what go test has printed on the current line when a
+// benchmark function runs: nothing on its first run (go test runs it once
+// before printing its name), its name and a tab on every later run (-count,
+// -cpu). The progress line puts it back after erasing itself.
+func resumeText(b *testing.B) string {
+	name := b.Name()
+	if procs := runtime.GOMAXPROCS(0); procs != 1 {
+		name += "-" + strconv.Itoa(procs)
+	}
+	if runs := run.countRun(b.Name()); runs == 1 {
+		return ""
+	}
+	return name + "\t"
 }

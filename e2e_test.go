@@ -42,7 +42,7 @@ func runLevels(t *testing.T, cfg Config) (*suite, []Row) {
 	require.NoError(t, s.setup())
 	var rows []Row
 	for _, n := range cfg.Levels {
-		r, err := s.level(t.Context(), n)
+		r, err := s.level(t.Context(), n, "")
 		require.NoError(t, err)
 		rows = append(rows, s.record(n, []round{r}))
 	}

@@ -48,7 +48,7 @@ func (s *suite) gate(ctx context.Context) ([]Row, [][]string, error) {
 	var breaches [][]string
 	for _, n := range s.cfg.Levels {
 		s.pause(ctx)
-		r, err := s.level(ctx, n)
+		r, err := s.level(ctx, n, "")
 		if err != nil {
 			return rows, breaches, err
 		}

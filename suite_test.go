@@ -22,7 +22,12 @@ import (
 type suite struct {
 	ctx  context.Context
 	cfg  Config
-	warn io.Writer // warnings and progress: stderr
+	warn io.Writer // warnings: stderr
+	// progress receives the live progress line: stderr when it and stdout
+	// are a terminal. Otherwise (a log, a pipe to benchstat) there is none:
+	// go test merges stderr into stdout, and a progress line would split
+	// the benchmark result lines.
+	progress io.Writer
 
 	setupOnce sync.Once
 	setupErr  error
@@ -32,11 +37,11 @@ type suite struct {
 	clips     []ttspool.Clip
 	gpu       *gpuMonitor
 
-	mu       sync.Mutex
-	lastEnd  time.Time
-	levels   []int           // in the order first run
-	byLevel  map[int][]round // every round of every level, across -count
-	reported bool
+	mu      sync.Mutex
+	lastEnd time.Time
+	levels  []int           // in the order first run
+	byLevel map[int][]round // every round of every level, across -count
+	runs    map[string]int  // calls of each benchmark function
 }
 
 // round is one run of a level and what the GPU did meanwhile.
@@ -46,7 +51,11 @@ type round struct {
 }
 
 func newSuite(ctx context.Context, cfg Config) *suite {
-	return &suite{ctx: ctx, cfg: cfg, warn: os.Stderr, byLevel: map[int][]round{}}
+	s := &suite{ctx: ctx, cfg: cfg, warn: os.Stderr, byLevel: map[int][]round{}, runs: map[string]int{}}
+	if isTerminal(os.Stdout) && isTerminal(os.Stderr) {
+		s.progress = os.Stderr
+	}
+	return s
 }
 
 func (s *suite) sessionConfig() harness.SessionConfig {
@@ -86,10 +95,8 @@ func (s *suite) doSetup(sessions int) error {
 		fmt.Fprintf(s.warn, "sttbench: warning: %s\n", warning)
 	}
 	// A redrawn progress line suits a terminal; a log gets two plain lines.
-	var progress io.Writer
-	if f, ok := s.warn.(*os.File); ok && isTerminal(f) {
-		progress = f
-	} else {
+	progress := s.progress
+	if progress == nil {
 		fmt.Fprintf(s.warn, "tts: preparing %d clips (cache: %s)\n", len(texts), s.cfg.CacheDir)
 	}
 	began := time.Now()
@@ -169,14 +176,18 @@ func (s *suite) pause(ctx context.Context) {
 	}
 }
 
-// level runs one round of an n-session level with live progress on stderr.
-func (s *suite) level(ctx context.Context, n int) (round, error) {
+// level runs one round of an n-session level. On a terminal it draws live
+// progress over the current line and then writes resume, the text it
+// covered (go test has already printed the benchmark's name there).
+func (s *suite) level(ctx context.Context, n int, resume string) (round, error) {
 	var prog harness.Progress
 	rctx, stopRender := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.renderProgress(rctx, &prog, fmt.Sprintf("conc=%d:", n))
+		if s.progress != nil {
+			prog.Render(rctx, s.progress, fmt.Sprintf("conc=%d:", n), resume, 250*time.Millisecond)
+		}
 	}()
 	mark := s.gpu.mark()
 	lr, err := harness.RunLevel(ctx, harness.LevelConfig{Session: s.sessionConfig(), Progress: &prog}, s.clipsFor(n))
@@ -187,25 +198,6 @@ func (s *suite) level(ctx context.Context, n int) (round, error) {
 	s.lastEnd = time.Now()
 	s.mu.Unlock()
 	return round{level: lr, gpu: window}, err
-}
-
-// renderProgress redraws the level's progress a few times a second on a
-// terminal, and every few seconds as plain lines in a log.
-func (s *suite) renderProgress(ctx context.Context, prog *harness.Progress, label string) {
-	if f, ok := s.warn.(*os.File); ok && isTerminal(f) {
-		prog.Render(ctx, f, label, 250*time.Millisecond)
-		return
-	}
-	t := time.NewTicker(5 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fmt.Fprintf(s.warn, "%s %s\n", label, prog)
-		}
-	}
 }
 
 // record stores a level's rounds and returns the row of this call's rounds.
@@ -338,4 +330,12 @@ func maxLevel(levels []int) int {
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// countRun counts the calls of the benchmark named name, this one included.
+func (s *suite) countRun(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runs[name]++
+	return s.runs[name]
 }

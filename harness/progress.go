@@ -32,9 +32,10 @@ func (p *Progress) String() string {
 }
 
 // Render redraws the counters on w every interval (a carriage return, no
-// newline) until ctx ends, then clears the line. It runs on its own
-// goroutine so a slow terminal can never delay a frame.
-func (p *Progress) Render(ctx context.Context, w io.Writer, label string, interval time.Duration) {
+// newline) until ctx ends, then clears the line and writes resume: the
+// text the progress line overwrote, if any. Run it on its own goroutine, so
+// a slow terminal can never delay a frame.
+func (p *Progress) Render(ctx context.Context, w io.Writer, label, resume string, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	last := ""
@@ -42,7 +43,7 @@ func (p *Progress) Render(ctx context.Context, w io.Writer, label string, interv
 		select {
 		case <-ctx.Done():
 			if last != "" {
-				fmt.Fprintf(w, "\r%*s\r", len(last), "")
+				fmt.Fprintf(w, "\r%*s\r%s", len(last), "", resume)
 			}
 			return
 		case <-t.C:
