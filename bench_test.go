@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -61,6 +63,15 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
 		code = max(code, 1)
 	}
+	// Whatever this run started (nvidia-smi above all) must be gone by now.
+	if kids := childProcesses(); len(kids) > 0 {
+		fmt.Fprintf(os.Stderr, "sttbench: child processes still running at exit: %v\n", kids)
+		code = max(code, 1)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "sttbench: interrupted; the levels above are the ones that completed")
+		code = max(code, 1)
+	}
 	stop()
 	os.Exit(code)
 }
@@ -102,6 +113,14 @@ func BenchmarkStreaming(b *testing.B) {
 }
 
 func benchLevel(b *testing.B, n int) {
+	defer func() {
+		// A panic ends the test binary without TestMain's teardown: stop
+		// the GPU monitor first, so no nvidia-smi outlives the run.
+		if p := recover(); p != nil {
+			run.gpu.stop()
+			panic(p)
+		}
+	}()
 	ctx, cancel := context.WithCancel(b.Context())
 	defer cancel()
 	defer context.AfterFunc(run.ctx, cancel)()
@@ -160,4 +179,18 @@ func resumeText(b *testing.B) string {
 		return ""
 	}
 	return name + "\t"
+}
+
+// childProcesses lists the PIDs of this process's running children (Linux;
+// elsewhere it finds none).
+func childProcesses() []string {
+	tasks, _ := filepath.Glob("/proc/self/task/*/children")
+	var pids []string
+	for _, t := range tasks {
+		data, err := os.ReadFile(t)
+		if err == nil {
+			pids = append(pids, strings.Fields(string(data))...)
+		}
+	}
+	return pids
 }

@@ -2,6 +2,7 @@ package sttbench
 
 import (
 	"bytes"
+	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
@@ -206,4 +207,126 @@ func TestGateViolationLines(t *testing.T) {
 	assert.Empty(t, gateViolations(Row{Concurrency: 1, WER: 5, EOSP95: 0.8, Total: 1}, cfg))
 	none := Row{Concurrency: 1, WER: None, EOSP95: None}
 	assert.Equal(t, []string{"conc=1: EOS p95 (no transcript to time) exceeds the bound 800ms (-eos-p95-max)"}, gateViolations(none, cfg))
+}
+
+// TestInterruptKeepsWhatWasMeasured runs the benchmark as a real process,
+// interrupts it during the second level, and checks that the first level's
+// figures were still printed and written, the run says it was cut short,
+// and no nvidia-smi is left behind.
+func TestInterruptKeepsWhatWasMeasured(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time")
+	}
+	bin, err := buildFakeSMI()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	csvPath := filepath.Join(dir, "out.csv")
+	cmd := exec.Command(os.Args[0], "-test.run", "^$", "-test.bench", "BenchmarkStreaming", "-test.benchtime", "1x",
+		"-stt-url", "embedded", "-tts-url", "embedded", "-concurrency", "1,2", "-level-pause", "0s",
+		"-output", csvPath, "-nvidia-smi", bin, "-cache-dir", filepath.Join(dir, "cache"))
+	cmd.Env = append(os.Environ(), "FAKESMI_INTERVAL=100ms")
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill() })
+
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "BenchmarkStreaming/conc=1") },
+		60*time.Second, 50*time.Millisecond, "the first level never finished:\n%s", &out)
+	time.Sleep(1500 * time.Millisecond) // the second level is streaming now
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	err = cmd.Wait()
+	require.Error(t, err, "an interrupted run must not exit 0")
+
+	got := out.String()
+	assert.Contains(t, got, "interrupted")
+	table := got[strings.Index(got, "Conc  EOS p50"):]
+	assert.Regexp(t, `(?m)^\s+1\s+\d\.\d{3}s`, table, "level 1 is in the table")
+	assert.NotRegexp(t, `(?m)^\s+2\s+\d\.\d{3}s`, table, "the interrupted level is not")
+	data, err := os.ReadFile(csvPath)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	require.Len(t, lines, 2, "header and level 1")
+	assert.True(t, strings.HasPrefix(lines[1], "1,"))
+	assert.Empty(t, processesRunning(bin), "no nvidia-smi left behind")
+}
+
+// processesRunning lists the PIDs whose command line starts with path.
+func processesRunning(path string) []string {
+	var pids []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.HasPrefix(string(cmdline), path+"\x00") {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
+}
+
+// syncBuffer is a bytes.Buffer safe for a subprocess's writers and a reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestSessionsFileHasEverySession(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time")
+	}
+	t.Parallel()
+	cfg := testConfig(t, "?wer=0.2", 2)
+	s, rows := runLevels(t, cfg)
+	path := filepath.Join(t.TempDir(), "sessions.jsonl")
+	require.NoError(t, s.writeSessions(path))
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	require.Len(t, lines, 2)
+	var errorsTotal, refTotal int
+	for i, line := range lines {
+		var rec map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &rec))
+		assert.EqualValues(t, 2, rec["level"])
+		assert.EqualValues(t, i, rec["session"])
+		assert.Equal(t, "ok", rec["outcome"])
+		assert.NotEmpty(t, rec["reference"])
+		assert.NotEmpty(t, rec["transcript"])
+		assert.Positive(t, rec["eos_latency_s"])
+		assert.Positive(t, rec["wer_pct"])
+		for _, k := range []string{"stream_start", "eos", "final_result", "silence_end", "messages"} {
+			assert.Contains(t, rec, k)
+		}
+		errorsTotal += int(rec["substitutions"].(float64) + rec["deletions"].(float64) + rec["insertions"].(float64))
+		refTotal += int(rec["ref_words"].(float64))
+	}
+	// The per-session counts add up to the level's corpus WER.
+	assert.InDelta(t, float64(rows[0].WER), 100*float64(errorsTotal)/float64(refTotal), 1e-9)
+}
+
+func TestProbeAgainstTheReferenceService(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time")
+	}
+	t.Parallel()
+	s := newSuite(t.Context(), testConfig(t, "", 1))
+	s.warn = &bytes.Buffer{}
+	defer s.finish(&bytes.Buffer{})
+	var out bytes.Buffer
+	assert.Equal(t, 0, s.probe(&out))
+	for _, want := range []string{"probe: streaming", "first frame sent", "end of speech (EOS)",
+		`received {"status":"queued"}`, "EOS latency:", "WER:         0.00 %", "verdict:     ok"} {
+		assert.Contains(t, out.String(), want)
+	}
 }
