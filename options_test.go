@@ -1,6 +1,7 @@
 package sttbench
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -89,5 +90,13 @@ func TestOptionDefaultComesFromEnvironment(t *testing.T) {
 		if o.Name == "concurrency" {
 			assert.Equal(t, "3,6", o.DefaultValue())
 		}
+	}
+}
+
+func TestREADMEDocumentsEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	for _, o := range Options {
+		assert.Contains(t, string(readme), "| `-"+o.Name+"` | `"+o.Env+"` |", "README flag table row for -%s", o.Name)
 	}
 }

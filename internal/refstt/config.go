@@ -136,7 +136,7 @@ type param struct {
 
 var params = map[string]param{
 	"base":         {"a duration such as 30ms", durationParam(func(c *Config) *time.Duration { return &c.Base })},
-	"per_sec":      {"a duration such as 8ms (per second of audio)", durationParam(func(c *Config) *time.Duration { return &c.PerAudioSecond })},
+	"per_sec":      {"a duration such as 25ms (per second of audio)", durationParam(func(c *Config) *time.Duration { return &c.PerAudioSecond })},
 	"batch_window": {"a duration such as 100ms", durationParam(func(c *Config) *time.Duration { return &c.BatchWindow })},
 	"close":        {"a duration of audio such as 3s (0 = never)", durationParam(func(c *Config) *time.Duration { return &c.CloseAfter })},
 	"latency":      {"a multiplier >= 0 such as 2", floatParam(func(c *Config) *float64 { return &c.LatencyScale }, math.Inf(1))},
