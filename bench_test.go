@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/sttbench/sttbench/internal/leakcheck"
 )
 
 // flagValue is a string flag that can also act as a boolean flag (-probe).
@@ -64,9 +65,14 @@ func TestMain(m *testing.M) {
 		code = max(code, 1)
 	}
 	// Whatever this run started (nvidia-smi above all) must be gone by now.
-	if kids := childProcesses(); len(kids) > 0 {
+	if kids := leakcheck.ChildProcesses(); len(kids) > 0 {
 		fmt.Fprintf(os.Stderr, "sttbench: child processes still running at exit: %v\n", kids)
 		code = max(code, 1)
+	}
+	if err := leakcheck.Goroutines(5*time.Second, "sttbench/harness.", "sttbench/gpumon.",
+		"sttbench/internal/", "coder/websocket"); err != nil && code == 0 {
+		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
+		code = 1
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintln(os.Stderr, "sttbench: interrupted; the levels above are the ones that completed")
@@ -179,18 +185,4 @@ func resumeText(b *testing.B) string {
 		return ""
 	}
 	return name + "\t"
-}
-
-// childProcesses lists the PIDs of this process's running children (Linux;
-// elsewhere it finds none).
-func childProcesses() []string {
-	tasks, _ := filepath.Glob("/proc/self/task/*/children")
-	var pids []string
-	for _, t := range tasks {
-		data, err := os.ReadFile(t)
-		if err == nil {
-			pids = append(pids, strings.Fields(string(data))...)
-		}
-	}
-	return pids
 }

@@ -101,6 +101,7 @@ func TestDeadServiceFailsFastWithAClearError(t *testing.T) {
 	cfg := testConfig(t, "")
 	cfg.STTURL = url
 	s := newSuite(t.Context(), cfg)
+	defer s.finish(&bytes.Buffer{})
 	start := time.Now()
 	err = s.setup()
 	require.Error(t, err)

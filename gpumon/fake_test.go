@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sttbench/sttbench/internal/leakcheck"
 )
 
 // fakeEnv, when set, makes the test binary act as nvidia-smi (the os/exec
@@ -36,15 +38,8 @@ func TestMain(m *testing.M) {
 // checkLeaks fails the run if a goroutine of this package or of os/exec, or
 // a child process, outlives the tests.
 func checkLeaks() int {
-	var leaked []string
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		leaked = leakedGoroutines()
-		if len(leaked) == 0 || time.Now().After(deadline) {
-			break
-		}
-	}
-	if len(leaked) > 0 {
-		fmt.Fprintf(os.Stderr, "leak: goroutines left after the tests:\n\n%s\n", strings.Join(leaked, "\n\n"))
+	if err := leakcheck.Goroutines(2*time.Second, "sttbench/gpumon.", "os/exec."); err != nil {
+		fmt.Fprintf(os.Stderr, "leak: %v\n", err)
 		return 1
 	}
 	if kids := children(); len(kids) > 0 {
@@ -52,20 +47,6 @@ func checkLeaks() int {
 		return 1
 	}
 	return 0
-}
-
-// leakedGoroutines returns the stacks of goroutines running code of this
-// package or of os/exec, other than the caller's.
-func leakedGoroutines() []string {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	var leaked []string
-	for i, g := range strings.Split(string(buf), "\n\n") {
-		if i > 0 && (strings.Contains(g, "sttbench/gpumon.") || strings.Contains(g, "os/exec.")) {
-			leaked = append(leaked, g)
-		}
-	}
-	return leaked
 }
 
 // fakeOpts says how the fake nvidia-smi behaves.

@@ -20,41 +20,23 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sttbench/sttbench/internal/leakcheck"
 	"github.com/sttbench/sttbench/internal/voice"
 	"github.com/sttbench/sttbench/internal/voice/voicetest"
 )
 
+// TestMain fails the package when a goroutine of the reference services, of
+// the WebSocket library or of an HTTP server connection outlives the tests
+// by more than 5 s.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
-		if err := checkLeaks(); err != nil {
+		if err := leakcheck.Goroutines(5*time.Second, "sttbench/internal/ref", "coder/websocket", "net/http.(*conn).serve"); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}
 	}
 	os.Exit(code)
-}
-
-// checkLeaks waits up to 5 s for the services' goroutines to end.
-func checkLeaks() error {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaked []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "sttbench/internal/ref") || strings.Contains(g, "coder/websocket") || strings.Contains(g, "net/http.(*conn).serve") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("leaked goroutines:\n%s", strings.Join(leaked, "\n\n"))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // syncBuffer is an io.Writer safe to read while run writes to it.

@@ -31,7 +31,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -39,6 +38,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/sttbench/sttbench/internal/serve"
 )
 
 // SampleRate is the rate of the PCM the server expects, in samples per second.
@@ -269,9 +270,7 @@ func (s *Server) otherSession(sess *session) *session {
 // Running is a Server listening on a TCP address.
 type Running struct {
 	*Server
-	http      *http.Server
-	ln        net.Listener
-	serv      chan error
+	http      *serve.Server
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -282,23 +281,16 @@ func Listen(addr string, cfg Config) (*Running, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
+	hs, err := serve.Listen(addr, srv)
 	if err != nil {
 		srv.Close()
 		return nil, fmt.Errorf("refstt: listen: %w", err)
 	}
-	r := &Running{
-		Server: srv,
-		http:   &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second},
-		ln:     ln,
-		serv:   make(chan error, 1),
-	}
-	go func() { r.serv <- r.http.Serve(ln) }()
-	return r, nil
+	return &Running{Server: srv, http: hs}, nil
 }
 
 // URL returns the WebSocket URL of the service, ws://HOST:PORT/ws.
-func (r *Running) URL() string { return "ws://" + dialAddr(r.ln.Addr()) + "/ws" }
+func (r *Running) URL() string { return "ws://" + r.http.Addr() + "/ws" }
 
 // Close stops listening, ends every session and waits for all goroutines.
 // Later calls return the first call's result.
@@ -306,21 +298,9 @@ func (r *Running) Close() error {
 	r.closeOnce.Do(func() {
 		err := r.http.Close()
 		r.Server.Close()
-		if serr := <-r.serv; serr != http.ErrServerClosed && err == nil {
-			err = serr
-		}
 		if err != nil {
 			r.closeErr = fmt.Errorf("refstt: close: %w", err)
 		}
 	})
 	return r.closeErr
-}
-
-// dialAddr returns addr in a form a client can dial: a wildcard listen
-// address becomes loopback.
-func dialAddr(addr net.Addr) string {
-	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
-		return net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
-	}
-	return addr.String()
 }

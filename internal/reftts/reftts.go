@@ -14,17 +14,15 @@
 package reftts
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/sttbench/sttbench/internal/serve"
 	"github.com/sttbench/sttbench/internal/voice"
 )
 
@@ -114,53 +112,26 @@ func WAV(pcm []int16, rate int) []byte {
 
 // Running is the service listening on a TCP address.
 type Running struct {
-	http      *http.Server
-	ln        net.Listener
-	serv      chan error
-	closeOnce sync.Once
-	closeErr  error
+	http *serve.Server
 }
 
 // Listen starts the service on addr ("127.0.0.1:0" picks a free port).
 func Listen(addr string) (*Running, error) {
-	ln, err := net.Listen("tcp", addr)
+	hs, err := serve.Listen(addr, New())
 	if err != nil {
 		return nil, fmt.Errorf("reftts: listen: %w", err)
 	}
-	r := &Running{
-		http: &http.Server{Handler: New(), ReadHeaderTimeout: 10 * time.Second},
-		ln:   ln,
-		serv: make(chan error, 1),
-	}
-	go func() { r.serv <- r.http.Serve(ln) }()
-	return r, nil
+	return &Running{http: hs}, nil
 }
 
 // URL returns the endpoint of the service, http://HOST:PORT/tts.
-func (r *Running) URL() string {
-	addr := r.ln.Addr().String()
-	if tcp, ok := r.ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
-		addr = net.JoinHostPort("127.0.0.1", fmt.Sprint(tcp.Port))
-	}
-	return "http://" + addr + "/tts"
-}
+func (r *Running) URL() string { return "http://" + r.http.Addr() + "/tts" }
 
 // Close stops the service, letting requests in progress finish for up to
 // 5 s, and waits for it. Later calls return the first call's result.
 func (r *Running) Close() error {
-	r.closeOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err := r.http.Shutdown(ctx)
-		if err != nil {
-			r.http.Close()
-		}
-		if serr := <-r.serv; serr != http.ErrServerClosed && err == nil {
-			err = serr
-		}
-		if err != nil {
-			r.closeErr = fmt.Errorf("reftts: close: %w", err)
-		}
-	})
-	return r.closeErr
+	if err := r.http.Shutdown(5 * time.Second); err != nil {
+		return fmt.Errorf("reftts: close: %w", err)
+	}
+	return nil
 }

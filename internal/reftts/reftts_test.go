@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -17,41 +16,22 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sttbench/sttbench/internal/leakcheck"
 	"github.com/sttbench/sttbench/internal/voice"
 	"github.com/sttbench/sttbench/internal/voice/voicetest"
 )
 
+// TestMain fails the package when an HTTP server goroutine outlives the
+// tests by more than 5 s.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if code == 0 {
-		if err := checkLeaks(); err != nil {
+		if err := leakcheck.Goroutines(5*time.Second, "net/http.(*Server).Serve", "net/http.(*conn).serve"); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			code = 1
 		}
 	}
 	os.Exit(code)
-}
-
-// checkLeaks waits up to 5 s for every HTTP server goroutine to end.
-func checkLeaks() error {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var leaked []string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, "net/http.(*Server).Serve") || strings.Contains(g, "net/http.(*conn).serve") {
-				leaked = append(leaked, g)
-			}
-		}
-		if len(leaked) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("leaked goroutines:\n%s", strings.Join(leaked, "\n\n"))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // parseWAV decodes a canonical PCM WAV: its format fields and samples.
