@@ -239,11 +239,6 @@ func stream(ctx context.Context, cfg SessionConfig, conn *websocket.Conn, clip t
 		case err := <-sendDone:
 			sending = false
 			prog.add(&prog.Streaming, -1)
-			if err == nil {
-				// Counted back down by stream's caller when the session ends.
-				prog.add(&prog.Waiting, 1)
-				defer prog.add(&prog.Waiting, -1)
-			}
 			if err != nil {
 				// A closed connection fails the write first; the reader
 				// usually holds the better reason (the close status).
@@ -256,6 +251,8 @@ func stream(ctx context.Context, cfg SessionConfig, conn *websocket.Conn, clip t
 				finish(err, "send error")
 				return
 			}
+			prog.add(&prog.Waiting, 1)
+			defer prog.add(&prog.Waiting, -1) // when the session ends
 			if res.Results >= res.Queued && res.Queued > 0 {
 				finish(nil, "all results")
 				return
