@@ -8,8 +8,8 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/gocarina/gocsv"
@@ -87,7 +87,7 @@ func WriteCSV(w io.Writer, rows []Row) error {
 
 // WriteCSVFile writes the rows to path, replacing it only once complete.
 func WriteCSVFile(path string, rows []Row) error {
-	tmp, err := os.CreateTemp(dirOf(path), ".sttbench-*.csv")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".sttbench-*.csv")
 	if err != nil {
 		return fmt.Errorf("write CSV %s: %w", path, err)
 	}
@@ -103,13 +103,6 @@ func WriteCSVFile(path string, rows []Row) error {
 		return fmt.Errorf("write CSV %s: %w", path, err)
 	}
 	return nil
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexByte(path, os.PathSeparator); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
 }
 
 // WriteTable prints the summary table: latency in seconds, WER in percent,
