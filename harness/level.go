@@ -71,6 +71,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 
 	// Dial everything first; each worker writes only its own slot.
 	conns := make([]*websocket.Conn, len(clips))
+	streams := make([]prepared, len(clips))
 	sem := make(chan struct{}, maxDials)
 	var wg sync.WaitGroup
 	for i := range clips {
@@ -89,6 +90,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 			}
 			res.Dialed = time.Now()
 			conns[i] = conn
+			streams[i] = prepare(clips[i], scfg.TrailingSilence)
 		})
 	}
 	wg.Wait()
@@ -100,7 +102,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 		}
 		wg.Go(func() {
 			defer prog.add(&prog.Done, 1)
-			stream(ctx, scfg, slot, clips[i], start, &results[i], prog)
+			stream(ctx, slot, scfg, streams[i], start, &results[i], prog)
 			summariseLags(&results[i])
 		})
 	}

@@ -189,18 +189,30 @@ func describeDialError(cfg SessionConfig, resp *http.Response, err error) error 
 	return fmt.Errorf("dial %s: %w", cfg.URL, err)
 }
 
-// stream runs one dialed session: it streams clip on the schedule anchored
+// prepared is a clip laid out as frames before the streams start, so that
+// no encoding runs after the common origin.
+type prepared struct {
+	speechEnd  time.Duration
+	stream     []byte
+	frames     int // speech and silence frames
+	lastVoiced int // index of the frame holding the last voiced sample
+}
+
+func prepare(clip ttspool.Clip, trailingSilence time.Duration) prepared {
+	silenceFrames := int((trailingSilence + FrameDuration - 1) / FrameDuration)
+	stream, speechFrames := encodeStream(clip.PCM, silenceFrames)
+	return prepared{speechEnd: clip.SpeechEnd, stream: stream, frames: speechFrames + silenceFrames, lastVoiced: lastVoicedFrame(clip.SpeechEnd)}
+}
+
+// stream runs one dialed session: it streams the prepared clip on the schedule anchored
 // at start, receives concurrently, and stops by the receive rules. It always
 // closes conn. It never returns an error: what went wrong is in the result.
-func stream(ctx context.Context, cfg SessionConfig, conn *websocket.Conn, clip ttspool.Clip, start time.Time, res *SessionResult, prog *Progress) {
+func stream(ctx context.Context, conn *websocket.Conn, cfg SessionConfig, p prepared, start time.Time, res *SessionResult, prog *Progress) {
 	defer conn.CloseNow()
-	silenceFrames := int((cfg.TrailingSilence + FrameDuration - 1) / FrameDuration)
-	frames, speechFrames := encodeStream(clip.PCM, silenceFrames)
-	total := speechFrames + silenceFrames
-	lastVoiced := lastVoicedFrame(clip.SpeechEnd)
+	frames, total, lastVoiced := p.stream, p.frames, p.lastVoiced
 
 	res.Start = start
-	res.EOS = start.Add(clip.SpeechEnd)
+	res.EOS = start.Add(p.speechEnd)
 	res.SendLags = make([]time.Duration, 0, total)
 
 	ctx, cancel := context.WithCancel(ctx)
