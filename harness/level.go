@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/sttbench/sttbench/ttspool"
 )
 
@@ -70,7 +68,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 	}
 
 	// Dial everything first; each worker writes only its own slot.
-	conns := make([]*websocket.Conn, len(clips))
+	conns := make([]*conn, len(clips))
 	streams := make([]prepared, len(clips))
 	sem := make(chan struct{}, maxDials)
 	var wg sync.WaitGroup
@@ -82,14 +80,15 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 			defer prog.add(&prog.Connecting, -1)
 			res := &results[i]
 			res.DialStart = time.Now()
-			conn, err := dial(ctx, scfg)
+			c, err := dialConn(ctx, scfg)
 			if err != nil {
-				res.Outcome, res.Err = Errored, err.Error()
+				res.Outcome, res.Err, res.Reason, res.StopReason = Errored, err.Error(), err.Error(), "dial error"
+				res.Ended = time.Now()
 				prog.add(&prog.Done, 1)
 				return
 			}
 			res.Dialed = time.Now()
-			conns[i] = conn
+			conns[i] = c
 			streams[i] = prepare(clips[i], scfg.TrailingSilence)
 		})
 	}

