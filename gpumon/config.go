@@ -22,8 +22,8 @@ const (
 	// DefaultSampleTimeout is how long a Monitor lets dmon go without a
 	// sample it can read before it gives up on it.
 	DefaultSampleTimeout = 10 * time.Second
-	defaultProcRoot    = "/proc"
-	defaultExecutable  = "nvidia-smi"
+	defaultProcRoot      = "/proc"
+	defaultExecutable    = "nvidia-smi"
 	// queryTimeout bounds each nvidia-smi query run by Detect: a wedged
 	// driver is known to hang nvidia-smi, and detection must not hang with it.
 	queryTimeout = 10 * time.Second
