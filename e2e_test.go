@@ -284,7 +284,9 @@ func TestSecondInterruptKillsNvidiaSMI(t *testing.T) {
 		}
 	})
 
-	require.Eventually(t, func() bool { return strings.Contains(out.String(), "sttbench: GPU 0") && len(processesRunning(bin)) > 0 },
+	require.Eventually(t, func() bool {
+		return strings.Contains(out.String(), "sttbench: GPU 0") && len(processesRunning(bin)) > 0
+	},
 		60*time.Second, 50*time.Millisecond, "dmon never started:\n%s", &out)
 	time.Sleep(500 * time.Millisecond) // the level is streaming
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
