@@ -348,7 +348,7 @@ func matchHint(cmdline string, hints []string) string {
 // failure the error carries the first line nvidia-smi printed, such as
 // `Field "x" is not a valid field to query.`. A query that has not answered
 // within the query timeout is killed with its process group, and the error
-// says so (wrapping context.DeadlineExceeded).
+// says so.
 func query(ctx context.Context, cfg Config, path string, args ...string) (string, error) {
 	limit := cfg.queryTime()
 	qctx, cancel := context.WithTimeout(ctx, limit)
@@ -365,8 +365,8 @@ func query(ctx context.Context, cfg Config, path string, args ...string) (string
 	}
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
-			return "", fmt.Errorf("nvidia-smi %s gave no answer within %v (a wedged driver or an unreachable host can hang nvidia-smi): %w",
-				args[0], limit, context.DeadlineExceeded)
+			return "", fmt.Errorf("nvidia-smi %s gave no answer within %v (a wedged driver or an unreachable host can hang nvidia-smi)",
+				args[0], limit)
 		}
 		msg := firstLine(stderr.String())
 		if msg == "" {
