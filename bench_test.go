@@ -2,6 +2,7 @@ package sttbench
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -46,9 +47,23 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	// The first Ctrl-C ends the running level and keeps what was measured;
-	// a second one exits at once.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	context.AfterFunc(ctx, stop)
+	// a second one kills nvidia-smi (which may ignore interrupts) and any
+	// other child, and exits at once.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sigs; !ok {
+			return
+		}
+		cancel(errors.New("interrupted"))
+		if _, ok := <-sigs; !ok {
+			return
+		}
+		killChildren()
+		fmt.Fprintln(os.Stderr, "sttbench: interrupted again: child processes killed, exiting now")
+		os.Exit(130)
+	}()
 	run = newSuite(ctx, cfg)
 
 	code := 0
@@ -75,10 +90,14 @@ func TestMain(m *testing.M) {
 		code = 1
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintln(os.Stderr, "sttbench: interrupted; the levels above are the ones that completed")
+		if len(run.rows()) == 0 {
+			fmt.Fprintln(os.Stderr, "sttbench: interrupted before any level completed")
+		} else {
+			fmt.Fprintln(os.Stderr, "sttbench: interrupted; the levels above are the ones that completed")
+		}
 		code = max(code, 1)
 	}
-	stop()
+	signal.Stop(sigs)
 	os.Exit(code)
 }
 
@@ -112,7 +131,8 @@ func BenchmarkStreaming(b *testing.B) {
 	}
 	for _, n := range run.cfg.Levels {
 		if run.ctx.Err() != nil {
-			b.Skip("interrupted: the remaining levels were not run")
+			// Not Skip: a run cut short must not end with PASS.
+			b.Fatal("interrupted: the remaining levels were not run")
 		}
 		b.Run("conc="+strconv.Itoa(n), func(b *testing.B) { benchLevel(b, n) })
 	}
@@ -139,15 +159,20 @@ func benchLevel(b *testing.B, n int) {
 			b.Fatal(err)
 		}
 		if run.ctx.Err() != nil {
-			fmt.Fprintf(os.Stderr, "sttbench: interrupted during conc=%d; that round is left out\n", n)
 			break
 		}
 		rounds = append(rounds, r)
 	}
+	// An interrupted level fails rather than skips: a run cut short must not
+	// end with PASS. Its completed rounds, if any, are still recorded.
 	if len(rounds) == 0 {
-		b.Skip("interrupted before a round completed")
+		b.Fatalf("interrupted during conc=%d before a round completed; the level is left out", n)
 	}
 	row := run.record(n, rounds)
+	if run.ctx.Err() != nil {
+		b.Errorf("interrupted during conc=%d after %d round(s); the round under way is left out", n, len(rounds))
+		return
+	}
 	report(b, row)
 }
 

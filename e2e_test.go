@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -240,6 +242,11 @@ func TestInterruptKeepsWhatWasMeasured(t *testing.T) {
 
 	got := out.String()
 	assert.Contains(t, got, "interrupted")
+	assert.Contains(t, got, "--- FAIL: BenchmarkStreaming/conc=2")
+	assert.Contains(t, got, "interrupted during conc=2 before a round completed")
+	assert.NotRegexp(t, `(?m)^PASS$`, got, "an interrupted run must not say PASS")
+	assert.NotContains(t, got, "GPU monitor stopped")
+	assert.NotContains(t, got, "warning:")
 	table := got[strings.Index(got, "Conc  EOS p50"):]
 	assert.Regexp(t, `(?m)^\s+1\s+\d\.\d{3}s`, table, "level 1 is in the table")
 	assert.NotRegexp(t, `(?m)^\s+2\s+\d\.\d{3}s`, table, "the interrupted level is not")
@@ -249,6 +256,50 @@ func TestInterruptKeepsWhatWasMeasured(t *testing.T) {
 	require.Len(t, lines, 2, "header and level 1")
 	assert.True(t, strings.HasPrefix(lines[1], "1,"))
 	assert.Empty(t, processesRunning(bin), "no nvidia-smi left behind")
+}
+
+// TestSecondInterruptKillsNvidiaSMI interrupts a real run twice, the second
+// time while teardown waits for a dmon that ignores signals (SIGPIPE too, so
+// it would outlive the run): the run exits at once and takes dmon with it.
+func TestSecondInterruptKillsNvidiaSMI(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time")
+	}
+	bin, err := buildFakeSMI()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run", "^$", "-test.bench", "BenchmarkStreaming", "-test.benchtime", "1x",
+		"-stt-url", "embedded", "-tts-url", "embedded", "-concurrency", "1", "-level-pause", "0s",
+		"-output", filepath.Join(dir, "out.csv"), "-nvidia-smi", bin, "-cache-dir", filepath.Join(dir, "cache"))
+	cmd.Env = append(os.Environ(), "FAKESMI_INTERVAL=100ms", "FAKESMI_MODE=ignore-signals")
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		for _, pid := range processesRunning(bin) {
+			if n, err := strconv.Atoi(pid); err == nil {
+				syscall.Kill(n, syscall.SIGKILL)
+			}
+		}
+	})
+
+	require.Eventually(t, func() bool {
+		return strings.Contains(out.String(), "sttbench: GPU 0") && len(processesRunning(bin)) > 0
+	},
+		60*time.Second, 50*time.Millisecond, "dmon never started:\n%s", &out)
+	time.Sleep(500 * time.Millisecond) // the level is streaming
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	// The level fails; teardown then waits up to 2 s for dmon to exit.
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "--- FAIL") },
+		30*time.Second, 20*time.Millisecond, "the interrupted level did not end:\n%s", &out)
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	err = cmd.Wait()
+	var exitErr *exec.ExitError
+	require.ErrorAs(t, err, &exitErr, "%s", &out)
+	assert.Equal(t, 130, exitErr.ExitCode(), "%s", &out)
+	assert.Contains(t, out.String(), "sttbench: interrupted again: child processes killed, exiting now")
+	assert.Empty(t, processesRunning(bin), "nvidia-smi left behind")
 }
 
 // processesRunning lists the PIDs whose command line starts with path.

@@ -38,7 +38,7 @@ var Options = []Option{
 	{Name: "cache-dir", Env: "STTBENCH_CACHE_DIR", Default: ".sttbench-cache", Usage: "disk cache of synthesized clips"},
 	{Name: "gpu-id", Env: "STTBENCH_GPU_ID", Usage: "GPU index or UUID to monitor; skips detection"},
 	{Name: "gpu-hint", Env: "STTBENCH_GPU_HINT", Default: "parakeet,nemo,uvicorn", Usage: "words that mark the STT process's command line, for GPU detection"},
-	{Name: "nvidia-smi", Env: "STTBENCH_NVIDIA_SMI", Usage: "path to nvidia-smi (default: looked up in PATH)"},
+	{Name: "nvidia-smi", Env: "STTBENCH_NVIDIA_SMI", Usage: "nvidia-smi path or command line, e.g. `ssh gpu-host nvidia-smi` to sample the STT host's GPU (default: nvidia-smi from PATH)"},
 	{Name: "wer-max", Env: "STTBENCH_WER_MAX", Default: "5.0", Usage: "TestGate: highest acceptable WER % of any level"},
 	{Name: "leak-max", Env: "STTBENCH_LEAK_MAX", Default: "0", Usage: "TestGate: most sessions with leaked text per level"},
 	{Name: "fail-max", Env: "STTBENCH_FAIL_MAX", Default: "0", Usage: "TestGate: most failed or errored sessions per level"},

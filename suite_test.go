@@ -83,6 +83,9 @@ func (s *suite) doSetup(sessions int) error {
 	pctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
 	defer cancel()
 	if err := harness.Preflight(pctx, s.sessionConfig()); err != nil {
+		if s.ctx.Err() != nil {
+			return fmt.Errorf("interrupted while connecting to the STT service at %s; no level was run", s.sttURL)
+		}
 		return fmt.Errorf("cannot reach the STT service at %s: %w\n"+
 			"Start the service, point -stt-url (or STT_URL) at it, or pass -stt-url embedded to use the built-in reference service", s.sttURL, err)
 	}
@@ -105,6 +108,9 @@ func (s *suite) doSetup(sessions int) error {
 	}, texts)
 	if err == nil && progress == nil {
 		fmt.Fprintf(s.warn, "tts: %d clips ready in %.1fs\n", len(s.clips), time.Since(began).Seconds())
+	}
+	if err != nil && s.ctx.Err() != nil {
+		return errors.New("interrupted while preparing audio; no level was run")
 	}
 	if err != nil {
 		return fmt.Errorf("preparing audio with the TTS service at %s: %w\n"+

@@ -1,9 +1,11 @@
 package gpumon
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,8 +19,11 @@ var ErrNotFound = errors.New("nvidia-smi not found")
 const (
 	DefaultInterval    = time.Second
 	DefaultStopTimeout = 2 * time.Second
-	defaultProcRoot    = "/proc"
-	defaultExecutable  = "nvidia-smi"
+	// DefaultSampleTimeout is how long a Monitor lets dmon go without a
+	// sample it can read before it gives up on it.
+	DefaultSampleTimeout = 10 * time.Second
+	defaultProcRoot      = "/proc"
+	defaultExecutable    = "nvidia-smi"
 	// queryTimeout bounds each nvidia-smi query run by Detect: a wedged
 	// driver is known to hang nvidia-smi, and detection must not hang with it.
 	queryTimeout = 10 * time.Second
@@ -35,8 +40,16 @@ func DefaultHints() []string {
 // DefaultHints, /proc, one sample a second.
 type Config struct {
 	// Path is the nvidia-smi executable: a path, or a name looked up in
-	// PATH. Empty means "nvidia-smi" looked up in PATH.
+	// PATH. Empty means "nvidia-smi" looked up in PATH. With Args, Path is
+	// a wrapper that runs nvidia-smi, such as ssh.
 	Path string
+	// Args go before nvidia-smi's own arguments, for a Path that is a
+	// wrapper: Path "ssh" with Args ["gpu-host", "nvidia-smi"] runs every
+	// query and dmon on gpu-host (SplitCommand turns a command line into
+	// Path and Args). With Args, the PIDs nvidia-smi lists are taken to be
+	// another machine's: Detect reads no /proc and chooses by what
+	// nvidia-smi reports. Empty means Path is nvidia-smi itself.
+	Args []string
 	// GPUID selects the GPU by index ("0") or UUID ("GPU-…"), in any form
 	// nvidia-smi's -i accepts, and makes Detect skip detection. Empty means
 	// detect.
@@ -58,6 +71,16 @@ type Config struct {
 	// to exit after it is sent an interrupt before it is killed. dmon exits
 	// 0.6 to 1 s after SIGINT. Zero means DefaultStopTimeout (2 s).
 	StopTimeout time.Duration
+	// SampleTimeout is how long a Monitor waits for a sample it can read,
+	// from dmon's start and then after each sample, before it stops dmon
+	// and reports through Err what dmon did instead (printed nothing,
+	// printed only lines it could not read, or went quiet). Zero means
+	// DefaultSampleTimeout (10 s).
+	SampleTimeout time.Duration
+
+	// queryTimeout bounds each detection query; zero means queryTimeout.
+	// Tests shorten it.
+	queryTimeout time.Duration
 }
 
 // Validate reports whether c is usable. It does not look for nvidia-smi:
@@ -86,6 +109,9 @@ func (c Config) Validate() error {
 	}
 	if c.StopTimeout < 0 {
 		errs = append(errs, fmt.Errorf("stop timeout %v is negative", c.StopTimeout))
+	}
+	if c.SampleTimeout < 0 {
+		errs = append(errs, fmt.Errorf("sample timeout %v is negative", c.SampleTimeout))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("gpumon: invalid config: %w", err)
@@ -129,6 +155,33 @@ func (c Config) stopTimeout() time.Duration {
 	return c.StopTimeout
 }
 
+func (c Config) sampleTimeout() time.Duration {
+	if c.SampleTimeout == 0 {
+		return DefaultSampleTimeout
+	}
+	return c.SampleTimeout
+}
+
+func (c Config) queryTime() time.Duration {
+	if c.queryTimeout == 0 {
+		return queryTimeout
+	}
+	return c.queryTimeout
+}
+
+// remote reports whether nvidia-smi runs through a wrapper, so that the
+// PIDs it lists need not be this machine's.
+func (c Config) remote() bool { return len(c.Args) > 0 }
+
+// command returns the command that runs nvidia-smi with args, through the
+// wrapper of Args if any, in a process group of its own so that stopping it
+// reaches whatever it started (a wrapper that does not exec nvidia-smi).
+func (c Config) command(ctx context.Context, path string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, path, append(slices.Clone(c.Args), args...)...)
+	ownGroup(cmd)
+	return cmd
+}
+
 func (c Config) procRoot() string {
 	if c.ProcRoot == "" {
 		return defaultProcRoot
@@ -155,4 +208,48 @@ func (c Config) executable() (string, error) {
 		return "", fmt.Errorf("%w: %v", ErrNotFound, err)
 	}
 	return path, nil
+}
+
+// SplitCommand splits a command line such as `ssh gpu-host nvidia-smi`
+// into words at spaces and tabs, for Config.Path (the first word) and
+// Config.Args (the rest). A word may be quoted with single or double quotes
+// to hold spaces ('/opt/my tools/nvidia-smi'); there are no escapes and no
+// other shell syntax. It returns an error for an empty line or an
+// unterminated quote.
+func SplitCommand(line string) ([]string, error) {
+	var (
+		words  []string
+		word   strings.Builder
+		inWord bool
+		quote  rune
+	)
+	for _, r := range line {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			word.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r':
+			if inWord {
+				words = append(words, word.String())
+				word.Reset()
+				inWord = false
+			}
+		default:
+			word.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("command %q: unterminated %c quote", line, quote)
+	}
+	if inWord {
+		words = append(words, word.String())
+	}
+	if len(words) == 0 {
+		return nil, fmt.Errorf("command %q is empty", line)
+	}
+	return words, nil
 }

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -40,10 +40,16 @@ type Selection struct {
 // /proc mentions one of the hints and else takes the Python process holding
 // the most GPU memory, and maps its GPU UUID to an index.
 //
+// Through a wrapper (Config.Args, such as ssh), the listed PIDs are another
+// machine's and /proc is not read: Detect prefers a process whose name
+// mentions a hint, else the Python process, else any process, holding the
+// most GPU memory.
+//
 // When nothing is found Detect returns GPU 0 with a Warning, and a nil
 // error: a failed nvidia-smi query is a detection result, not a failure.
 // The error is non-nil only for an invalid Config, a cancelled ctx, or a
-// missing nvidia-smi (matching ErrNotFound). Each query is bounded by 10 s.
+// missing nvidia-smi (matching ErrNotFound). Each query is bounded by 10 s;
+// one that does not answer in time is killed and reported in the Warning.
 // Detect is safe for concurrent use.
 func Detect(ctx context.Context, cfg Config) (Selection, error) {
 	if err := cfg.Validate(); err != nil {
@@ -56,7 +62,7 @@ func Detect(ctx context.Context, cfg Config) (Selection, error) {
 	if cfg.GPUID != "" {
 		return configured(cfg.GPUID), nil
 	}
-	apps, err := query(ctx, path, "--query-compute-apps=pid,gpu_uuid,process_name,used_memory", "--format=csv,noheader,nounits")
+	apps, err := query(ctx, cfg, path, "--query-compute-apps=pid,gpu_uuid,process_name,used_memory", "--format=csv,noheader,nounits")
 	if err != nil {
 		if ctx.Err() != nil {
 			return Selection{}, fmt.Errorf("gpumon: detect GPU: %w", ctx.Err())
@@ -64,7 +70,7 @@ func Detect(ctx context.Context, cfg Config) (Selection, error) {
 		return fallback("listing compute processes failed: " + err.Error()), nil
 	}
 	gpus := func() (string, error) {
-		return query(ctx, path, "--query-gpu=index,gpu_uuid", "--format=csv,noheader,nounits")
+		return query(ctx, cfg, path, "--query-gpu=index,gpu_uuid", "--format=csv,noheader,nounits")
 	}
 	return detectFrom(cfg, apps, gpus), nil
 }
@@ -83,13 +89,20 @@ type process struct {
 // output and gpus runs the index query, only when a candidate is found.
 func detectFrom(cfg Config, apps string, gpus func() (string, error)) Selection {
 	procs, skipped := parseApps(apps)
+	remote := cfg.remote()
 	var cands []process
 	for _, p := range procs {
-		if !isPython(p.name) {
-			continue
+		if remote {
+			// The PIDs are another machine's: /proc here would describe
+			// unrelated processes, so only the name nvidia-smi gives counts.
+			p.hint = matchHint(p.name, cfg.hints())
+		} else {
+			if !isPython(p.name) {
+				continue
+			}
+			p.cmdline = readCmdline(cfg.procRoot(), p.pid)
+			p.hint = matchHint(p.cmdline, cfg.hints())
 		}
-		p.cmdline = readCmdline(cfg.procRoot(), p.pid)
-		p.hint = matchHint(p.cmdline, cfg.hints())
 		cands = append(cands, p)
 	}
 	if len(cands) == 0 {
@@ -98,6 +111,12 @@ func detectFrom(cfg Config, apps string, gpus func() (string, error)) Selection 
 	slices.SortStableFunc(cands, func(a, b process) int {
 		if (a.hint != "") != (b.hint != "") {
 			if a.hint != "" {
+				return -1
+			}
+			return 1
+		}
+		if pa, pb := isPython(a.name), isPython(b.name); pa != pb {
+			if pa {
 				return -1
 			}
 			return 1
@@ -120,13 +139,22 @@ func detectFrom(cfg Config, apps string, gpus func() (string, error)) Selection 
 	}
 
 	var why string
-	if best.hint != "" {
+	switch {
+	case remote && best.hint != "":
+		why = fmt.Sprintf("process %d on nvidia-smi's host is %s, which mentions %q, %s", best.pid, best.name, best.hint, mib(best.memMiB))
+	case remote && isPython(best.name):
+		why = fmt.Sprintf("Python process %d on nvidia-smi's host holds the most GPU memory (%s) of the Python processes; no process name mentions %s (command lines are out of reach through %s)",
+			best.pid, mib(best.memMiB), strings.Join(cfg.hints(), ", "), filepath.Base(cfg.Path))
+	case remote:
+		why = fmt.Sprintf("process %d (%s) on nvidia-smi's host holds the most GPU memory (%s); none is Python and no process name mentions %s",
+			best.pid, best.name, mib(best.memMiB), strings.Join(cfg.hints(), ", "))
+	case best.hint != "":
 		why = fmt.Sprintf("Python process %d mentions %q (%s), %s", best.pid, best.hint, shorten(best.cmdline), mib(best.memMiB))
-	} else {
+	default:
 		why = fmt.Sprintf("Python process %d holds the most GPU memory (%s), %s; no Python command line mentions %s",
 			best.pid, mib(best.memMiB), describeCmdline(best), strings.Join(cfg.hints(), ", "))
 	}
-	sel.Reason = fmt.Sprintf("GPU %s: %s%s", gpu, why, describeOthers(cands))
+	sel.Reason = fmt.Sprintf("GPU %s: %s%s", gpu, why, describeOthers(cands, remote))
 	switch {
 	case err != nil:
 		sel.Reason += fmt.Sprintf("; GPU index unknown (%v), monitoring by UUID", err)
@@ -180,7 +208,7 @@ func describeNone(procs []process, skipped int) string {
 }
 
 // describeOthers notes the candidates that were not chosen, if any.
-func describeOthers(cands []process) string {
+func describeOthers(cands []process, remote bool) string {
 	if len(cands) < 2 {
 		return ""
 	}
@@ -188,7 +216,11 @@ func describeOthers(cands []process) string {
 	for _, c := range cands {
 		gpus[c.uuid] = true
 	}
-	return fmt.Sprintf(" (of %s on %s)", plural(len(cands), "Python process", "Python processes"), plural(len(gpus), "GPU", "GPUs"))
+	one, many := "Python process", "Python processes"
+	if remote {
+		one, many = "compute process", "compute processes"
+	}
+	return fmt.Sprintf(" (of %s on %s)", plural(len(cands), one, many), plural(len(gpus), "GPU", "GPUs"))
 }
 
 func describeCmdline(p process) string {
@@ -314,15 +346,28 @@ func matchHint(cmdline string, hints []string) string {
 
 // query runs one nvidia-smi query and returns its standard output. On
 // failure the error carries the first line nvidia-smi printed, such as
-// `Field "x" is not a valid field to query.`.
-func query(ctx context.Context, path string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+// `Field "x" is not a valid field to query.`. A query that has not answered
+// within the query timeout is killed with its process group, and the error
+// says so.
+func query(ctx context.Context, cfg Config, path string, args ...string) (string, error) {
+	limit := cfg.queryTime()
+	qctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, path, args...)
+	cmd := cfg.command(qctx, path, args...)
+	cmd.Cancel = func() error { return killGroup(cmd.Process) }
 	cmd.WaitDelay = time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	err := cmd.Run()
+	if cmd.Process != nil {
+		// Whatever a wrapper left behind in the group goes with it.
+		killGroup(cmd.Process)
+	}
+	if err != nil {
+		if ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded) {
+			return "", fmt.Errorf("nvidia-smi %s gave no answer within %v (a wedged driver or an unreachable host can hang nvidia-smi)",
+				args[0], limit)
+		}
 		msg := firstLine(stderr.String())
 		if msg == "" {
 			msg = firstLine(stdout.String())

@@ -77,6 +77,8 @@ type fakeOpts struct {
 	// QueryExit and QueryMsg, when QueryExit is not 0, make the queries fail.
 	QueryExit int
 	QueryMsg  string
+	// QueryHang makes the queries hang until killed, as on a wedged driver.
+	QueryHang bool
 }
 
 // fake is a fake nvidia-smi: a shell script that re-executes the test
@@ -149,10 +151,23 @@ func (f *fake) lines(name string) []string {
 func (f *fake) checkNoLeaks() {
 	t := f.t
 	for _, pid := range f.pids() {
-		_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
-		assert.True(t, os.IsNotExist(err), "fake nvidia-smi (PID %d) still exists: running, or a zombie not reaped", pid)
+		assert.True(t, gone(pid), "fake nvidia-smi (PID %d) still exists: running, or a zombie not reaped", pid)
 	}
 	assert.Empty(t, children(), "child processes of the test")
+}
+
+// gone reports whether process pid has exited and, if it was this
+// process's child, been reaped. A dead child of another process (a wrapper
+// that died first leaves its child to init) may linger as a zombie for a
+// moment until that parent reaps it.
+func gone(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return os.IsNotExist(err)
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) > 1 && fields[0] == "Z" && fields[1] != strconv.Itoa(os.Getpid())
 }
 
 // children returns the PIDs of the test process's children, from /proc.
@@ -217,6 +232,10 @@ func appendLine(dir, name, line string) {
 }
 
 func fakeQuery(o fakeOpts, out string) int {
+	if o.QueryHang {
+		signal.Ignore(os.Interrupt, syscall.SIGTERM)
+		time.Sleep(time.Hour)
+	}
 	if o.QueryExit != 0 {
 		fmt.Println(o.QueryMsg)
 		return o.QueryExit

@@ -41,15 +41,17 @@ var monitorIDs atomic.Uint64
 // Window a Summary with N == 0, and Stop and Err nil, so a caller that goes
 // on without nvidia-smi keeps a single code path.
 type Monitor struct {
-	id          uint64
-	gpu         string
-	closeWait   time.Duration
-	stopTimeout time.Duration
-	cancel      context.CancelFunc
-	done        chan struct{} // closed once dmon is reaped and finish has run
-	stopOnce    sync.Once
-	pid         int
-	stderr      tailBuffer
+	id            uint64
+	gpu           string
+	closeWait     time.Duration
+	stopTimeout   time.Duration
+	sampleTimeout time.Duration
+	cancel        context.CancelFunc
+	done          chan struct{} // closed once dmon is reaped and finish has run
+	stopOnce      sync.Once
+	proc          *os.Process // dmon, or its wrapper: the leader of its process group
+	started       time.Time
+	stderr        tailBuffer
 
 	mu       sync.Mutex
 	p        parser
@@ -59,9 +61,16 @@ type Monitor struct {
 	skipped  int
 	lastBad  []string      // the last keepSkipped skipped lines
 	arrived  chan struct{} // closed and replaced when a sample arrives or dmon ends
+	lastAt   time.Time     // when the last sample arrived; zero before the first
+	lines    int           // lines of output received, of any kind
+	watch    *time.Timer   // fires SampleTimeout after the last sample
+	killer   *time.Timer   // kills dmon's group StopTimeout after the interrupt
 	stopping bool
 	finished bool
-	err      error // dmon ended without Stop
+	killed   bool  // dmon's group was killed after ignoring the interrupt
+	kill     bool  // Kill was called: how dmon ended is of no interest
+	stalled  bool  // no sample within SampleTimeout: dmon was stopped
+	err      error // dmon ended without Stop, or stopped sending samples
 	stopErr  error // dmon had to be killed, or its pipes were held open
 }
 
@@ -85,12 +94,19 @@ func (k Mark) Time() time.Time { return k.at }
 // reported by Start's error with dmon's message. A missing nvidia-smi gives
 // an error matching ErrNotFound.
 //
+// Should no readable sample arrive within SampleTimeout (10 s) of the start
+// or of the previous sample, the Monitor stops dmon and Err says what dmon
+// did instead: printed nothing, printed only lines it could not read (one is
+// quoted), or went quiet after some samples.
+//
 // ctx should live as long as the monitoring: when it is done, dmon is
 // interrupted as by Stop and the Monitor reports the cause through Err.
-// Whatever the path out, dmon is interrupted, killed StopTimeout later if it
-// has not exited, and reaped; the caller must call Stop (a defer will do).
-// Should the caller's process die without Stop, dmon is not left behind for
-// long either: it gets SIGPIPE at its next write into the closed pipe.
+// Whatever the path out, dmon and its process group (a wrapper such as ssh
+// and what it started) are interrupted, killed StopTimeout later if dmon
+// has not exited, and reaped; the caller must call Stop (a defer will do),
+// or Kill on an emergency exit. Should the caller's process die without
+// either, dmon is not left behind for long: it gets SIGPIPE at its next
+// write into the closed pipe.
 func Start(ctx context.Context, cfg Config, gpu string) (*Monitor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -106,12 +122,26 @@ func Start(ctx context.Context, cfg Config, gpu string) (*Monitor, error) {
 	m := newMonitor(cfg, gpu)
 	ctx, cancel := context.WithCancel(ctx)
 	secs := strconv.Itoa(int(cfg.interval() / time.Second))
-	cmd := exec.CommandContext(ctx, path, "dmon", "-s", "um", "-d", secs, "-i", gpu)
-	// dmon exits with status 0 between about 0.6 and 1 s after SIGINT;
-	// WaitDelay kills it if it does not, and also bounds the wait for its
-	// output pipes to close.
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = m.stopTimeout
+	cmd := cfg.command(ctx, path, "dmon", "-s", "um", "-d", secs, "-i", gpu)
+	// dmon exits with status 0 between about 0.6 and 1 s after SIGINT; the
+	// killer timer kills its whole group StopTimeout later if it has not
+	// (WaitDelay alone would kill only the group's leader, a wrapper, and
+	// leave nvidia-smi running). WaitDelay, a little later, is the backstop
+	// that bounds the wait for the output pipes to close.
+	cmd.Cancel = func() error {
+		m.mu.Lock()
+		if m.killer == nil {
+			m.killer = time.AfterFunc(m.stopTimeout, func() {
+				m.mu.Lock()
+				m.killed = true
+				m.mu.Unlock()
+				killGroup(cmd.Process)
+			})
+		}
+		m.mu.Unlock()
+		return interruptGroup(cmd.Process)
+	}
+	cmd.WaitDelay = m.stopTimeout + time.Second
 	// With writers rather than StdoutPipe, Wait itself drains standard
 	// output to EOF before it returns (bounded by WaitDelay should a
 	// descendant hold the pipe open), so no line is lost at exit and no
@@ -126,9 +156,16 @@ func Start(ctx context.Context, cfg Config, gpu string) (*Monitor, error) {
 		return nil, fmt.Errorf("gpumon: start nvidia-smi dmon: %w", err)
 	}
 	m.cancel = cancel
-	m.pid = cmd.Process.Pid
+	m.proc = cmd.Process
+	m.mu.Lock()
+	m.started = time.Now()
+	m.watch = time.AfterFunc(m.sampleTimeout, m.checkStall)
+	m.mu.Unlock()
 	go func() {
 		err := cmd.Wait()
+		// Whatever is left of dmon's group (a wrapper's child that closed
+		// its output) goes with it.
+		killGroup(cmd.Process)
 		m.finish(ctx, err, cmd.ProcessState)
 		close(m.done)
 	}()
@@ -142,13 +179,14 @@ func Start(ctx context.Context, cfg Config, gpu string) (*Monitor, error) {
 
 func newMonitor(cfg Config, gpu string) *Monitor {
 	return &Monitor{
-		id:          monitorIDs.Add(1),
-		gpu:         gpu,
-		closeWait:   cfg.closeWait(),
-		stopTimeout: cfg.stopTimeout(),
-		cancel:      func() {},
-		done:        make(chan struct{}),
-		arrived:     make(chan struct{}),
+		id:            monitorIDs.Add(1),
+		gpu:           gpu,
+		closeWait:     cfg.closeWait(),
+		stopTimeout:   cfg.stopTimeout(),
+		sampleTimeout: cfg.sampleTimeout(),
+		cancel:        func() {},
+		done:          make(chan struct{}),
+		arrived:       make(chan struct{}),
 	}
 }
 
@@ -201,9 +239,30 @@ func (m *Monitor) Stop() error {
 	return m.stopErr
 }
 
+// Kill sends SIGKILL to dmon and every process of its group at once and
+// returns without waiting: for a caller about to exit that has no time for
+// Stop (a second interrupt). Stop may still be called afterwards. Kill is
+// safe for concurrent use and on a nil or stopped Monitor.
+func (m *Monitor) Kill() {
+	if m == nil || m.proc == nil {
+		return
+	}
+	select {
+	case <-m.done:
+		// Reaped: the group's number may belong to someone else by now.
+		return
+	default:
+	}
+	m.mu.Lock()
+	m.stopping, m.kill = true, true
+	m.mu.Unlock()
+	killGroup(m.proc)
+}
+
 // Err returns the reason dmon ended before Stop was called, with what dmon
-// printed (for example "exit status 6: No devices were found"), or the
-// cause when ctx ended it; nil while dmon runs and after a clean Stop.
+// printed (for example "exit status 6: No devices were found"), the cause
+// when ctx ended it, or what dmon did when it sent no readable sample within
+// SampleTimeout; nil while dmon runs and after a clean Stop.
 // Once Err is non-nil, every Window reports no data. Safe for concurrent use.
 func (m *Monitor) Err() error {
 	if m == nil {
@@ -331,6 +390,7 @@ func (m *Monitor) write(b []byte) {
 		}
 		line := string(m.partial) + string(chunk)
 		m.partial = m.partial[:0]
+		m.lines++
 		m.line(line, at, true)
 	}
 }
@@ -342,6 +402,7 @@ func (m *Monitor) line(text string, at time.Time, countSkip bool) {
 	switch kind {
 	case lineSample:
 		m.samples = append(m.samples, s)
+		m.lastAt = at
 		close(m.arrived)
 		m.arrived = make(chan struct{})
 	case lineSkipped:
@@ -376,10 +437,19 @@ func (m *Monitor) finish(ctx context.Context, waitErr error, state *os.ProcessSt
 	m.partial = nil
 	m.finished = true
 	defer close(m.arrived)
+	if m.watch != nil {
+		m.watch.Stop()
+	}
+	if m.killer != nil {
+		m.killer.Stop()
+	}
 
 	var exitErr *exec.ExitError
 	switch {
-	case m.stopping && killed(state):
+	case m.stalled, m.kill:
+		// m.err says what dmon did, or the caller gave up on dmon: how it
+		// then ended adds nothing.
+	case m.stopping && (m.killed || killed(state)):
 		m.stopErr = fmt.Errorf("gpumon: stop nvidia-smi dmon -i %s: no exit within %v of an interrupt, killed", m.gpu, m.stopTimeout)
 	case m.stopping:
 		// After the interrupt Wait reports the cancelled context or the
@@ -387,6 +457,10 @@ func (m *Monitor) finish(ctx context.Context, waitErr error, state *os.ProcessSt
 		// past WaitDelay) is.
 		if waitErr != nil && !errors.Is(waitErr, context.Canceled) && !errors.As(waitErr, &exitErr) {
 			m.stopErr = fmt.Errorf("gpumon: stop nvidia-smi dmon -i %s: %w", m.gpu, waitErr)
+		} else if len(m.samples) == 0 && time.Since(m.started) > m.sampleTimeout/2 {
+			// Stopped before the stall was declared, but long enough to have
+			// had a sample: an empty GPU column needs a reason.
+			m.stopErr = m.noSample(time.Since(m.started).Round(100 * time.Millisecond))
 		}
 	case ctx.Err() != nil:
 		m.err = fmt.Errorf("gpumon: nvidia-smi dmon -i %s stopped: %w", m.gpu, context.Cause(ctx))
@@ -400,6 +474,55 @@ func (m *Monitor) finish(ctx context.Context, waitErr error, state *os.ProcessSt
 			m.err = fmt.Errorf("%w: %s", m.err, msg)
 		}
 	}
+}
+
+// checkStall runs SampleTimeout after dmon started and after each check:
+// if no sample arrived in the last SampleTimeout, it records what dmon did
+// instead and stops dmon; else it looks again when the timeout would next
+// expire.
+func (m *Monitor) checkStall() {
+	m.mu.Lock()
+	if m.finished || m.stopping || m.err != nil {
+		m.mu.Unlock()
+		return
+	}
+	since := m.started
+	if !m.lastAt.IsZero() {
+		since = m.lastAt
+	}
+	if left := m.sampleTimeout - time.Since(since); left > 0 {
+		m.watch.Reset(left)
+		m.mu.Unlock()
+		return
+	}
+	m.stalled = true
+	if len(m.samples) == 0 {
+		m.err = m.noSample(m.sampleTimeout)
+	} else {
+		m.err = fmt.Errorf("gpumon: nvidia-smi dmon -i %s printed no sample for %v after %s (the last at %s); it seems hung (a wedged driver can hang nvidia-smi), so GPU figures stop here",
+			m.gpu, m.sampleTimeout, plural(len(m.samples), "sample", "samples"), m.lastAt.Format("15:04:05"))
+	}
+	m.mu.Unlock()
+	m.cancel()
+}
+
+// noSample describes a dmon that printed no readable sample in d: nothing
+// at all, a header only, or lines it could not read. m.mu is held.
+func (m *Monitor) noSample(d time.Duration) error {
+	what := "it printed nothing"
+	switch {
+	case m.skipped > 0 && len(m.lastBad) > 0:
+		what = fmt.Sprintf("it printed only %s that could not be read, such as %q", plural(m.skipped, "line", "lines"), m.lastBad[len(m.lastBad)-1])
+	case m.skipped > 0:
+		what = fmt.Sprintf("it printed only %s that could not be read", plural(m.skipped, "line", "lines"))
+	case m.lines > 0:
+		what = fmt.Sprintf("it printed %s of header, no data", plural(m.lines, "line", "lines"))
+	}
+	if msg := firstLine(m.stderr.String()); msg != "" {
+		what += "; on standard error: " + msg
+	}
+	return fmt.Errorf("gpumon: nvidia-smi dmon -i %s printed no parsable sample in %v: %s. Check that `nvidia-smi dmon -s um -i %s` prints samples on the GPU's host",
+		m.gpu, d, what, m.gpu)
 }
 
 // message is what dmon printed that was not data: its standard error, and

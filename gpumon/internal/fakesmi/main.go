@@ -20,6 +20,12 @@
 //	                                     an index nor a UUID of the GPU list prints
 //	                                     "No devices were found" and exits 6, as dmon does.
 //
+// With FAKESMI_MODE=ignore-signals, dmon ignores SIGINT, SIGTERM, SIGHUP
+// and SIGPIPE (its writes into a closed pipe fail silently) and keeps
+// printing, as a wedged nvidia-smi might: only SIGKILL ends it before it
+// gives up by itself after two minutes, so that a failed test cannot leave
+// it running for ever.
+//
 // Anything else prints an error and exits 2. The query outputs are in the
 // form of --format=csv,noheader,nounits.
 package main
@@ -101,7 +107,17 @@ func dmon(args []string, gpus string) int {
 	}
 
 	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	var giveUp <-chan time.Time
+	switch mode := os.Getenv("FAKESMI_MODE"); mode {
+	case "":
+		signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	case "ignore-signals":
+		signal.Ignore(os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+		giveUp = time.After(2 * time.Minute)
+	default:
+		fmt.Fprintf(os.Stderr, "fakesmi: bad FAKESMI_MODE %q (want ignore-signals or nothing)\n", mode)
+		return 2
+	}
 	for _, line := range header {
 		fmt.Println(line)
 	}
@@ -113,6 +129,8 @@ func dmon(args []string, gpus string) int {
 		case <-tick.C:
 		case <-stop:
 			return 0
+		case <-giveUp:
+			return 3
 		}
 	}
 }
