@@ -206,6 +206,42 @@ func TestBuildProgressLines(t *testing.T) {
 	}
 }
 
+// TestBuildCacheFileMode compares a cache entry's mode with that of a file
+// created 0644 beside it: equal under any umask.
+func TestBuildCacheFileMode(t *testing.T) {
+	srv := newFakeTTS(t).start()
+	cfg := testConfig(t, srv.URL+"/tts")
+	_, err := Build(t.Context(), cfg, []string{"Seven ducks in Oslo."})
+	require.NoError(t, err)
+	ref := filepath.Join(cfg.CacheDir, "reference")
+	require.NoError(t, os.WriteFile(ref, nil, 0o644))
+	want, err := os.Stat(ref)
+	require.NoError(t, err)
+	entries, err := os.ReadDir(cfg.CacheDir)
+	require.NoError(t, err)
+	require.Len(t, entries, 2, "the entry and the reference file")
+	for _, e := range entries {
+		fi, err := e.Info()
+		require.NoError(t, err)
+		assert.Equal(t, want.Mode().Perm(), fi.Mode().Perm(), "%s", e.Name())
+	}
+}
+
+// TestBuildCallerDeadlineIsNotTheHTTPTimeout: the caller's own deadline is
+// reported as such, not as ErrTimeout, which points at Config.HTTPTimeout.
+func TestBuildCallerDeadlineIsNotTheHTTPTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		hang(r)
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	_, err := Build(ctx, testConfig(t, srv.URL), []string{"Never spoken."})
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, ErrTimeout)
+}
+
 func TestBuildNoTexts(t *testing.T) {
 	var progress bytes.Buffer
 	cfg := Config{URL: "http://127.0.0.1:1/tts", CacheDir: t.TempDir(), Progress: &progress}
