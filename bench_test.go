@@ -17,12 +17,20 @@ import (
 )
 
 // flagValue is a string flag that can also act as a boolean flag (-probe).
+// A secret one (-api-key) shows as empty, so -help never prints a key
+// taken from the environment as its default.
 type flagValue struct {
-	value  string
-	isBool bool
+	value          string
+	isBool, secret bool
 }
 
-func (f *flagValue) String() string     { return f.value }
+func (f *flagValue) String() string {
+	if f.secret {
+		return ""
+	}
+	return f.value
+}
+
 func (f *flagValue) Set(s string) error { f.value = s; return nil }
 func (f *flagValue) IsBoolFlag() bool   { return f.isBool }
 
@@ -30,7 +38,7 @@ var flags = map[string]*flagValue{}
 
 func init() {
 	for _, o := range Options {
-		v := &flagValue{value: o.DefaultValue(), isBool: o.Bool}
+		v := &flagValue{value: o.DefaultValue(), isBool: o.Bool, secret: o.Secret}
 		flags[o.Name] = v
 		flag.Var(v, o.Name, fmt.Sprintf("%s (env %s)", o.Usage, o.Env))
 	}
@@ -79,6 +87,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
 		code = max(code, 1)
 	}
+	removeFakeSMI() // os.Exit below skips deferred calls
 	// Whatever this run started (nvidia-smi above all) must be gone by now.
 	if kids := leakcheck.ChildProcesses(); len(kids) > 0 {
 		fmt.Fprintf(os.Stderr, "sttbench: child processes still running at exit: %v\n", kids)

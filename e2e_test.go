@@ -30,7 +30,10 @@ func testConfig(t *testing.T, knobs string, levels ...int) Config {
 	}))
 	require.NoError(t, err)
 	cfg.Levels = levels
-	cfg.CacheDir = t.TempDir()
+	// Nothing of a test run lands outside its temporary directories.
+	dir := t.TempDir()
+	cfg.CacheDir = filepath.Join(dir, "cache")
+	cfg.Output = filepath.Join(dir, "results.csv")
 	return cfg
 }
 
@@ -113,11 +116,15 @@ func TestDeadServiceFailsFastWithAClearError(t *testing.T) {
 	}
 }
 
+// fakeSMIDir holds the fake nvidia-smi once built; TestMain removes it.
+var fakeSMIDir string
+
 var buildFakeSMI = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "sttbench-fakesmi-")
 	if err != nil {
 		return "", err
 	}
+	fakeSMIDir = dir
 	bin := filepath.Join(dir, "nvidia-smi")
 	out, err := exec.Command("go", "build", "-o", bin, "./gpumon/internal/fakesmi").CombinedOutput()
 	if err != nil {
@@ -125,6 +132,12 @@ var buildFakeSMI = sync.OnceValues(func() (string, error) {
 	}
 	return bin, nil
 })
+
+func removeFakeSMI() {
+	if fakeSMIDir != "" {
+		os.RemoveAll(fakeSMIDir)
+	}
+}
 
 // TestGPUColumnsFromAFakeNvidiaSMI runs the benchmark path with a fake
 // nvidia-smi (a real subprocess) replaying a capture of constant load, so

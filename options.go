@@ -15,6 +15,9 @@ type Option struct {
 	Name, Env, Default, Usage string
 	// Bool marks a flag that may be given without a value (-probe).
 	Bool bool
+	// Secret marks a flag whose value is never shown, not even as the
+	// default that -help prints from the environment.
+	Secret bool
 }
 
 // Options is the benchmark's whole command line, one entry per flag. The
@@ -24,7 +27,7 @@ var Options = []Option{
 		Usage: "STT WebSocket URL; `embedded` (optionally `embedded?wer=0.1&leak=0.5...`) starts the built-in reference service"},
 	{Name: "tts-url", Env: "TTS_URL", Default: "http://localhost:8004/tts",
 		Usage: "Chatterbox-compatible TTS URL (POST /tts); `embedded` starts the built-in reference TTS"},
-	{Name: "api-key", Env: "STT_API_KEY", Usage: "sent as `Authorization: Bearer <key>`; never printed or written"},
+	{Name: "api-key", Env: "STT_API_KEY", Secret: true, Usage: "sent as `Authorization: Bearer <key>`; never printed or written"},
 	{Name: "concurrency", Env: "STTBENCH_CONCURRENCY", Default: "1,5,10,20,30,40", Usage: "comma-separated concurrency levels"},
 	{Name: "output", Env: "STTBENCH_OUTPUT", Default: "benchmark_results.csv", Usage: "CSV file written after the run (`-` or empty: none)"},
 	{Name: "sessions-out", Env: "STTBENCH_SESSIONS_OUT", Usage: "JSONL file with one object per session (empty: none)"},
@@ -32,9 +35,10 @@ var Options = []Option{
 	{Name: "idle-timeout", Env: "STTBENCH_IDLE_TIMEOUT", Default: "5s", Usage: "stop waiting this long after the last message once a result arrived"},
 	{Name: "level-pause", Env: "STTBENCH_LEVEL_PAUSE", Default: "2.5s", Usage: "pause between concurrency levels, so one level's tail does not load the next"},
 	{Name: "probe", Env: "STTBENCH_PROBE", Default: "false", Bool: true, Usage: "run one verbose session, print its timeline and a verdict, then exit"},
-	{Name: "texts", Env: "STTBENCH_TEXTS", Default: "testdata/reference_texts.txt", Usage: "reference texts, one per line; session i speaks text i"},
+	{Name: "texts", Env: "STTBENCH_TEXTS", Usage: "reference texts file, one per line; session i speaks text i (empty: the built-in set, testdata/reference_texts.txt compiled in)"},
 	{Name: "voice", Env: "STTBENCH_VOICE", Default: "Emily.wav", Usage: "TTS predefined voice"},
 	{Name: "seed", Env: "STTBENCH_SEED", Default: "42", Usage: "TTS seed (fixed, so clips are reproducible and cacheable)"},
+	{Name: "tts-timeout", Env: "STTBENCH_TTS_TIMEOUT", Default: "2m", Usage: "longest wait for the TTS service's answer to one clip, connection to last byte"},
 	{Name: "cache-dir", Env: "STTBENCH_CACHE_DIR", Default: ".sttbench-cache", Usage: "disk cache of synthesized clips"},
 	{Name: "gpu-id", Env: "STTBENCH_GPU_ID", Usage: "GPU index or UUID to monitor; skips detection"},
 	{Name: "gpu-hint", Env: "STTBENCH_GPU_HINT", Default: "parakeet,nemo,uvicorn", Usage: "words that mark the STT process's command line, for GPU detection"},
@@ -53,7 +57,10 @@ type Config struct {
 	ResultTimeout          time.Duration
 	IdleTimeout            time.Duration
 	LevelPause             time.Duration
-	Probe                  bool
+	// TTSTimeout bounds one TTS request (ttspool.Config.HTTPTimeout).
+	TTSTimeout time.Duration
+	Probe      bool
+	// Texts is the reference texts file; empty means the built-in set.
 	Texts, Voice, CacheDir string
 	Seed                   int
 	GPUID, NvidiaSMI       string
@@ -79,13 +86,16 @@ func (o Option) DefaultValue() string {
 func ParseConfig(value func(name string) string) (Config, error) {
 	var errs []error
 	bad := func(name, msg string) {
-		env := ""
+		env, shown := "", strconv.Quote(value(name))
 		for _, o := range Options {
 			if o.Name == name {
 				env = o.Env
+				if o.Secret {
+					shown = "(value hidden)"
+				}
 			}
 		}
-		errs = append(errs, fmt.Errorf("invalid -%s %q (or %s): %s", name, value(name), env, msg))
+		errs = append(errs, fmt.Errorf("invalid -%s %s (or %s): %s", name, shown, env, msg))
 	}
 	c := Config{
 		STTURL: strings.TrimSpace(value("stt-url")), TTSURL: strings.TrimSpace(value("tts-url")),
@@ -125,6 +135,7 @@ func ParseConfig(value func(name string) string) (Config, error) {
 	c.ResultTimeout = duration("result-timeout", false)
 	c.IdleTimeout = duration("idle-timeout", false)
 	c.LevelPause = duration("level-pause", false)
+	c.TTSTimeout = duration("tts-timeout", false)
 	c.EOSP95Max = duration("eos-p95-max", true)
 	if c.Probe, err = strconv.ParseBool(value("probe")); err != nil {
 		bad("probe", "not a boolean")
@@ -144,9 +155,6 @@ func ParseConfig(value func(name string) string) (Config, error) {
 		if h = strings.TrimSpace(h); h != "" {
 			c.GPUHints = append(c.GPUHints, strings.ToLower(h))
 		}
-	}
-	if c.Texts == "" {
-		bad("texts", "empty; give the path of a reference text file")
 	}
 	return c, errors.Join(errs...)
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"text/tabwriter"
 
@@ -86,20 +84,9 @@ func WriteCSV(w io.Writer, rows []Row) error {
 }
 
 // WriteCSVFile writes the rows to path, replacing it only once complete.
+// The file gets ordinary permissions (0644 less the umask).
 func WriteCSVFile(path string, rows []Row) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".sttbench-*.csv")
-	if err != nil {
-		return fmt.Errorf("write CSV %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := WriteCSV(tmp, rows); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write CSV %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write CSV %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := writeFileAtomic(path, func(w io.Writer) error { return WriteCSV(w, rows) }); err != nil {
 		return fmt.Errorf("write CSV %s: %w", path, err)
 	}
 	return nil

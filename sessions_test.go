@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
+	"io"
 
 	"github.com/sttbench/sttbench/harness"
 )
@@ -27,31 +27,25 @@ type sessionRecord struct {
 	AudioSeconds float64  `json:"audio_duration_s"`
 }
 
-// writeSessions writes every session of every level as JSON lines.
+// writeSessions writes every session of every level as JSON lines,
+// replacing path only once complete.
 func (s *suite) writeSessions(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write sessions: %w", err)
-	}
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
 	s.mu.Lock()
-	for _, n := range s.levels {
-		for ri, r := range s.byLevel[n] {
-			for _, sr := range r.level.Sessions {
-				if err == nil {
-					err = enc.Encode(newSessionRecord(n, ri, sr))
+	defer s.mu.Unlock()
+	err := writeFileAtomic(path, func(f io.Writer) error {
+		w := bufio.NewWriter(f)
+		enc := json.NewEncoder(w)
+		for _, n := range s.levels {
+			for ri, r := range s.byLevel[n] {
+				for _, sr := range r.level.Sessions {
+					if err := enc.Encode(newSessionRecord(n, ri, sr)); err != nil {
+						return err
+					}
 				}
 			}
 		}
-	}
-	s.mu.Unlock()
-	if ferr := w.Flush(); err == nil {
-		err = ferr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+		return w.Flush()
+	})
 	if err != nil {
 		return fmt.Errorf("write sessions %s: %w", path, err)
 	}

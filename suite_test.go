@@ -65,10 +65,15 @@ func (s *suite) sessionConfig() harness.SessionConfig {
 	}
 }
 
-// setup starts embedded services, checks the STT service is reachable,
-// prepares the clips for the largest level and starts the GPU monitor.
+// setup checks the output paths are writable, starts embedded services,
+// checks the STT service is reachable, prepares the clips for the largest
+// level and starts the GPU monitor.
 func (s *suite) setup() error {
-	s.setupOnce.Do(func() { s.setupErr = s.doSetup(maxLevel(s.cfg.Levels)) })
+	s.setupOnce.Do(func() {
+		if s.setupErr = CheckOutputs(s.cfg); s.setupErr == nil {
+			s.setupErr = s.doSetup(maxLevel(s.cfg.Levels))
+		}
+	})
 	return s.setupErr
 }
 
@@ -89,7 +94,7 @@ func (s *suite) doSetup(sessions int) error {
 		return fmt.Errorf("cannot reach the STT service at %s: %w\n"+
 			"Start the service, point -stt-url (or STT_URL) at it, or pass -stt-url embedded to use the built-in reference service", s.sttURL, err)
 	}
-	all, err := ttspool.LoadTexts(s.cfg.Texts)
+	all, err := LoadTexts(s.cfg.Texts)
 	if err != nil {
 		return fmt.Errorf("reference texts: %w", err)
 	}
@@ -97,20 +102,27 @@ func (s *suite) doSetup(sessions int) error {
 	if warning != "" {
 		fmt.Fprintf(s.warn, "sttbench: warning: %s\n", warning)
 	}
-	// A redrawn progress line suits a terminal; a log gets two plain lines.
-	progress := s.progress
-	if progress == nil {
+	// A redrawn progress line suits a terminal; a log gets whole lines,
+	// one per tenth of the clips, all before the first benchmark line.
+	tcfg := ttspool.Config{
+		URL: s.ttsURL, Voice: s.cfg.Voice, Seed: s.cfg.Seed, CacheDir: s.cfg.CacheDir,
+		HTTPTimeout: s.cfg.TTSTimeout, Progress: s.progress,
+	}
+	if s.progress == nil {
+		tcfg.Progress, tcfg.ProgressLines = s.warn, true
 		fmt.Fprintf(s.warn, "tts: preparing %d clips (cache: %s)\n", len(texts), s.cfg.CacheDir)
 	}
 	began := time.Now()
-	s.clips, err = ttspool.Build(s.ctx, ttspool.Config{
-		URL: s.ttsURL, Voice: s.cfg.Voice, Seed: s.cfg.Seed, CacheDir: s.cfg.CacheDir, Progress: progress,
-	}, texts)
-	if err == nil && progress == nil {
+	s.clips, err = ttspool.Build(s.ctx, tcfg, texts)
+	if err == nil && s.progress == nil {
 		fmt.Fprintf(s.warn, "tts: %d clips ready in %.1fs\n", len(s.clips), time.Since(began).Seconds())
 	}
 	if err != nil && s.ctx.Err() != nil {
 		return errors.New("interrupted while preparing audio; no level was run")
+	}
+	if errors.Is(err, ttspool.ErrTimeout) {
+		return fmt.Errorf("the TTS service at %s gave no answer within %v: %w\n"+
+			"Raise -tts-timeout (or STTBENCH_TTS_TIMEOUT), or check the service", s.ttsURL, s.cfg.TTSTimeout, err)
 	}
 	if err != nil {
 		return fmt.Errorf("preparing audio with the TTS service at %s: %w\n"+

@@ -7,8 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -134,7 +137,7 @@ func (c clipCache) store(key string, clip Clip) error {
 	if err != nil {
 		return fmt.Errorf("store cache entry: %w", err)
 	}
-	tmp, err := os.CreateTemp(c.dir, ".tmp-"+key[:16]+"-*")
+	tmp, err := createTemp(c.dir, ".tmp-"+key[:16]+"-")
 	if err != nil {
 		return fmt.Errorf("store cache entry: %w", err)
 	}
@@ -151,4 +154,17 @@ func (c clipCache) store(key string, clip Clip) error {
 		return fmt.Errorf("store cache entry: %w", err)
 	}
 	return nil
+}
+
+// createTemp is os.CreateTemp with mode 0644 (less the umask) instead of
+// 0600, so a cache shared by several users stays readable to them all.
+func createTemp(dir, prefix string) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("create a temporary file in %s: too many collisions", dir)
 }

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -54,6 +53,10 @@ type Config struct {
 	// Progress receives a progress line redrawn with \r and ended with a
 	// newline (callers pass os.Stderr); nil means no progress output.
 	Progress io.Writer
+	// ProgressLines makes Progress receive whole lines instead, one each
+	// time another tenth of the clips is ready (one per clip when there
+	// are fewer than ten), for a log or a pipe rather than a terminal.
+	ProgressLines bool
 }
 
 // Validate reports the first invalid field, taking zero values as their
@@ -109,8 +112,9 @@ func (c Config) withDefaults() Config {
 // most cfg.Concurrency requests in flight, and caching what it synthesizes.
 // Repeated texts are synthesized once and share their Clip. A corrupt cache
 // entry is regenerated and counted on the progress line. The first failure
-// cancels the remaining work and is returned, naming the URL and the text; a
-// canceled ctx returns its cause.
+// cancels the remaining work and is returned, naming the URL, the clip's
+// number and its text (a request that outlives HTTPTimeout wraps ErrTimeout);
+// a canceled ctx returns its cause.
 // Build is safe for concurrent use, also by several processes sharing a
 // cache directory.
 func Build(ctx context.Context, cfg Config, texts []string) ([]Clip, error) {
@@ -167,12 +171,15 @@ func Build(ctx context.Context, cfg Config, texts []string) ([]Clip, error) {
 			for i := range jobs {
 				clips[i], errs[i] = b.clip(ctx, unique[i])
 				if errs[i] != nil {
+					errs[i] = fmt.Errorf("clip %d of %d: %w", i+1, len(unique), errs[i])
 					cancel(errs[i])
 				}
 			}
 		})
 	}
-	b.progress()
+	if !cfg.ProgressLines {
+		b.progress()
+	}
 	fed := 0
 feed:
 	for ; fed < len(unique); fed++ {
@@ -184,7 +191,9 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
-	fmt.Fprintln(cfg.Progress)
+	if !cfg.ProgressLines {
+		fmt.Fprintln(cfg.Progress)
+	}
 
 	// Judge by the work, not by ctx alone: a deadline that passes after the
 	// last clip is done does not spoil the result.
@@ -203,16 +212,16 @@ feed:
 	return out, nil
 }
 
-// builder holds what Build's workers share. Counters are atomic; progress
-// writes are serialized by mu.
+// builder holds what Build's workers share. mu guards the counters and
+// serializes progress writes, so progress lines come in order.
 type builder struct {
 	cfg    Config
 	cache  clipCache
 	client *ttsClient
 	total  int
 
-	done, cached, rebuilt atomic.Int64
 	mu                    sync.Mutex
+	done, cached, rebuilt int
 }
 
 // clip returns the clip for text from the cache or the TTS service.
@@ -223,15 +232,15 @@ func (b *builder) clip(ctx context.Context, text string) (Clip, error) {
 	key := cacheKey(b.cfg.URL, b.cfg.Voice, b.cfg.Seed, text)
 	c, err := b.cache.load(key, text)
 	if err == nil {
-		b.done.Add(1)
-		b.cached.Add(1)
-		b.progress()
+		b.finished(true)
 		return c, nil
 	}
 	// errCacheMiss is the common case; any other load error is a corrupt
 	// entry, rebuilt and overwritten below, and counted so it shows.
 	if !errors.Is(err, errCacheMiss) {
-		b.rebuilt.Add(1)
+		b.mu.Lock()
+		b.rebuilt++
+		b.mu.Unlock()
 	}
 	wav, err := b.client.synthesize(ctx, text)
 	if err != nil {
@@ -244,18 +253,42 @@ func (b *builder) clip(ctx context.Context, text string) (Clip, error) {
 	if err := b.cache.store(key, c); err != nil {
 		return Clip{}, fmt.Errorf("clip %q: %w", abbrev(text, 40), err)
 	}
-	b.done.Add(1)
-	b.progress()
+	b.finished(false)
 	return c, nil
+}
+
+// finished counts one more clip ready and reports progress: a redrawn line,
+// or in ProgressLines mode a line each time done reaches another tenth.
+func (b *builder) finished(cached bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.done++
+	if cached {
+		b.cached++
+	}
+	if !b.cfg.ProgressLines {
+		b.redraw()
+		return
+	}
+	if b.done*10/b.total > (b.done-1)*10/b.total {
+		fmt.Fprintf(b.cfg.Progress, "%s\n", b.status())
+	}
 }
 
 // progress redraws the progress line.
 func (b *builder) progress() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.redraw()
+}
+
+func (b *builder) redraw() { fmt.Fprintf(b.cfg.Progress, "\r%s", b.status()) }
+
+// status is the progress text, "tts: 3/10 clips (1 cached)"; mu held.
+func (b *builder) status() string {
 	rebuilt := ""
-	if n := b.rebuilt.Load(); n > 0 {
-		rebuilt = fmt.Sprintf(", %d corrupt rebuilt", n)
+	if b.rebuilt > 0 {
+		rebuilt = fmt.Sprintf(", %d corrupt rebuilt", b.rebuilt)
 	}
-	fmt.Fprintf(b.cfg.Progress, "\rtts: %d/%d clips (%d cached%s)", b.done.Load(), b.total, b.cached.Load(), rebuilt)
+	return fmt.Sprintf("tts: %d/%d clips (%d cached%s)", b.done, b.total, b.cached, rebuilt)
 }

@@ -167,6 +167,81 @@ func TestBuild(t *testing.T) {
 	assertCacheClean(t, cfg.CacheDir, 3)
 }
 
+// TestBuildProgressLines checks the log form of progress: one whole line
+// each time another tenth of the clips is ready, in order, and nothing else.
+func TestBuildProgressLines(t *testing.T) {
+	fake := newFakeTTS(t)
+	srv := fake.start()
+	tests := []struct {
+		clips int
+		want  []int // the clip counts that get a line
+	}{
+		{1, []int{1}},
+		{3, []int{1, 2, 3}},
+		{10, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}},
+		{25, []int{3, 5, 8, 10, 13, 15, 18, 20, 23, 25}},
+		{40, []int{4, 8, 12, 16, 20, 24, 28, 32, 36, 40}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.clips), func(t *testing.T) {
+			texts := make([]string, tt.clips)
+			for i := range texts {
+				texts[i] = fmt.Sprintf("Sentence number %d of %d.", i, tt.clips)
+			}
+			cfg := testConfig(t, srv.URL+"/tts")
+			cfg.Concurrency = 4
+			cfg.ProgressLines = true
+			for _, cached := range []int{0, tt.clips} { // a cold build, then all from the cache
+				var progress bytes.Buffer
+				cfg.Progress = &progress
+				_, err := Build(t.Context(), cfg, texts)
+				require.NoError(t, err)
+				var want strings.Builder
+				for _, n := range tt.want {
+					fmt.Fprintf(&want, "tts: %d/%d clips (%d cached)\n", n, tt.clips, min(n, cached))
+				}
+				assert.Equal(t, want.String(), progress.String())
+			}
+		})
+	}
+}
+
+// TestBuildCacheFileMode compares a cache entry's mode with that of a file
+// created 0644 beside it: equal under any umask.
+func TestBuildCacheFileMode(t *testing.T) {
+	srv := newFakeTTS(t).start()
+	cfg := testConfig(t, srv.URL+"/tts")
+	_, err := Build(t.Context(), cfg, []string{"Seven ducks in Oslo."})
+	require.NoError(t, err)
+	ref := filepath.Join(cfg.CacheDir, "reference")
+	require.NoError(t, os.WriteFile(ref, nil, 0o644))
+	want, err := os.Stat(ref)
+	require.NoError(t, err)
+	entries, err := os.ReadDir(cfg.CacheDir)
+	require.NoError(t, err)
+	require.Len(t, entries, 2, "the entry and the reference file")
+	for _, e := range entries {
+		fi, err := e.Info()
+		require.NoError(t, err)
+		assert.Equal(t, want.Mode().Perm(), fi.Mode().Perm(), "%s", e.Name())
+	}
+}
+
+// TestBuildCallerDeadlineIsNotTheHTTPTimeout: the caller's own deadline is
+// reported as such, not as ErrTimeout, which points at Config.HTTPTimeout.
+func TestBuildCallerDeadlineIsNotTheHTTPTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		hang(r)
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	_, err := Build(ctx, testConfig(t, srv.URL), []string{"Never spoken."})
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, ErrTimeout)
+}
+
 func TestBuildNoTexts(t *testing.T) {
 	var progress bytes.Buffer
 	cfg := Config{URL: "http://127.0.0.1:1/tts", CacheDir: t.TempDir(), Progress: &progress}
@@ -352,7 +427,7 @@ func TestBuildErrors(t *testing.T) {
 			// up only once the body is consumed.
 			_, _ = io.Copy(io.Discard, r.Body)
 			hang(r)
-		}, 100 * time.Millisecond, nil, []string{"timed out"}},
+		}, 100 * time.Millisecond, ErrTimeout, []string{"timed out", "no answer within 100ms", "clip 1 of 1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

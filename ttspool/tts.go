@@ -57,12 +57,12 @@ func (c *ttsClient) synthesize(ctx context.Context, text string) ([]byte, error)
 	req.Header.Set("Accept", "audio/wav")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.fail(text, "%w", describeTransportError(err, c.http.Timeout))
+		return nil, c.fail(text, "%w", describeTransportError(ctx, err, c.http.Timeout))
 	}
 	defer resp.Body.Close()
 	wav, err := io.ReadAll(io.LimitReader(resp.Body, maxWAVBytes+1))
 	if err != nil {
-		return nil, c.fail(text, "read response (HTTP %d): %w", resp.StatusCode, describeTransportError(err, c.http.Timeout))
+		return nil, c.fail(text, "read response (HTTP %d): %w", resp.StatusCode, describeTransportError(ctx, err, c.http.Timeout))
 	}
 	ctype := resp.Header.Get("Content-Type")
 	if resp.StatusCode != http.StatusOK {
@@ -81,17 +81,25 @@ func (c *ttsClient) synthesize(ctx context.Context, text string) ([]byte, error)
 // content), as opposed to transport failures or audio that fails to decode.
 var ErrTTS = errors.New("unusable TTS response")
 
+// ErrTimeout is wrapped by the error of a request that got no complete
+// answer within Config.HTTPTimeout.
+var ErrTimeout = errors.New("timed out")
+
 // fail builds an error naming the request.
 func (c *ttsClient) fail(text, format string, args ...any) error {
 	return fmt.Errorf("tts POST %s (text %q): %w", c.url, abbrev(text, 40), fmt.Errorf(format, args...))
 }
 
-// describeTransportError turns a client timeout into words that say which
-// limit fired, keeping the original error in the chain.
-func describeTransportError(err error, limit time.Duration) error {
+// describeTransportError turns the HTTP timeout into words that say which
+// limit fired, wrapping ErrTimeout and keeping the original error in the
+// chain. The caller's own deadline or cancellation is not ours to explain.
+func describeTransportError(ctx context.Context, err error, limit time.Duration) error {
+	if ctx.Err() != nil {
+		return err
+	}
 	var ne net.Error
 	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return fmt.Errorf("timed out (HTTP timeout %v or context deadline): %w", limit, err)
+		return fmt.Errorf("%w: no answer within %v (the HTTP timeout): %w", ErrTimeout, limit, err)
 	}
 	return err
 }
