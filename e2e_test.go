@@ -27,6 +27,9 @@ func testConfig(t *testing.T, knobs string, levels ...int) Config {
 	cfg, err := ParseConfig(values(map[string]string{
 		"stt-url": "embedded" + knobs, "tts-url": "embedded", "level-pause": "0s",
 		"nvidia-smi": filepath.Join(t.TempDir(), "no-nvidia-smi"),
+		// The reference service queues the last utterance within half a
+		// second of the speech ending; 2 s of quiet after that is plenty.
+		"idle-timeout": "2s",
 	}))
 	require.NoError(t, err)
 	cfg.Levels = levels
@@ -393,5 +396,46 @@ func TestProbeAgainstTheReferenceService(t *testing.T) {
 	for _, want := range []string{"probe: streaming", "first frame sent", "end of speech (EOS)",
 		`received {"status":"queued"}`, "EOS latency:", "WER:         0.00 %", "verdict:     ok"} {
 		assert.Contains(t, out.String(), want)
+	}
+}
+
+// TestSaturatedReferenceServiceLooksWorseNotBetter pushes the reference
+// service past its capacity (every second of audio costs 0.3 s of the
+// single worker, so 8 streams need 2.4 s of work a second) and checks that
+// the saturated level reads worse than the unsaturated one, and that every
+// session is accounted for with a reason.
+func TestSaturatedReferenceServiceLooksWorseNotBetter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time")
+	}
+	t.Parallel()
+	s, rows := runLevels(t, testConfig(t, "?per_sec=300ms", 1, 8))
+	require.Len(t, rows, 2)
+	calm, saturated := rows[0], rows[1]
+	t.Logf("EOS p50: conc=1 %.3fs, conc=8 %.3fs (%d of 8 ok)", float64(calm.EOSP50), float64(saturated.EOSP50), saturated.EOSN)
+	require.True(t, calm.EOSP50.Valid() && saturated.EOSP50.Valid(), "both levels have ok sessions to time")
+	assert.Greater(t, float64(saturated.EOSP50), float64(calm.EOSP50)+1, "a backlog of seconds shows in EOS p50")
+	assert.Zero(t, saturated.EOSNegative)
+	for _, n := range []int{1, 8} {
+		sessions := s.byLevel[n][0].level.Sessions
+		require.Len(t, sessions, n)
+		outcomes := map[harness.Outcome]int{}
+		for _, r := range sessions {
+			outcomes[r.Outcome]++
+			assert.Contains(t, []harness.Outcome{harness.OK, harness.Incomplete, harness.Failed, harness.Errored}, r.Outcome)
+			if r.Outcome != harness.OK {
+				assert.NotEmpty(t, r.Reason, "session %d (%s) has a reason", r.Index, r.Outcome)
+			} else {
+				assert.GreaterOrEqual(t, r.Results, r.Queued)
+				assert.Positive(t, r.EOSLatency())
+			}
+		}
+		row := rows[0]
+		if n == 8 {
+			row = rows[1]
+		}
+		assert.Equal(t, outcomes[harness.OK], row.EOSN, "conc=%d: only ok sessions are timed", n)
+		assert.Equal(t, outcomes[harness.Incomplete], row.Incomplete)
+		assert.Equal(t, outcomes[harness.Failed]+outcomes[harness.Errored], row.Cancelled)
 	}
 }

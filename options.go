@@ -31,8 +31,9 @@ var Options = []Option{
 	{Name: "concurrency", Env: "STTBENCH_CONCURRENCY", Default: "1,5,10,20,30,40", Usage: "comma-separated concurrency levels"},
 	{Name: "output", Env: "STTBENCH_OUTPUT", Default: "benchmark_results.csv", Usage: "CSV file written after the run (`-` or empty: none)"},
 	{Name: "sessions-out", Env: "STTBENCH_SESSIONS_OUT", Usage: "JSONL file with one object per session (empty: none)"},
-	{Name: "result-timeout", Env: "STTBENCH_RESULT_TIMEOUT", Default: "30s", Usage: "hard cap on waiting for results after the last frame"},
-	{Name: "idle-timeout", Env: "STTBENCH_IDLE_TIMEOUT", Default: "5s", Usage: "stop waiting this long after the last message once a result arrived"},
+	{Name: "result-timeout", Env: "STTBENCH_RESULT_TIMEOUT", Default: "30s", Usage: "hard cap on waiting for results after the last frame, also while results are owed"},
+	{Name: "idle-timeout", Env: "STTBENCH_IDLE_TIMEOUT", Default: "5s", Usage: "once every queued utterance has its result, stop when no message came for this long (after the last frame)"},
+	{Name: "write-timeout", Env: "STTBENCH_WRITE_TIMEOUT", Default: "5s", Usage: "a frame write blocked this long (the service stopped reading audio) ends the session as an error"},
 	{Name: "level-pause", Env: "STTBENCH_LEVEL_PAUSE", Default: "2.5s", Usage: "pause between concurrency levels, so one level's tail does not load the next"},
 	{Name: "probe", Env: "STTBENCH_PROBE", Default: "false", Bool: true, Usage: "run one verbose session, print its timeline and a verdict, then exit"},
 	{Name: "texts", Env: "STTBENCH_TEXTS", Usage: "reference texts file, one per line; session i speaks text i (empty: the built-in set, testdata/reference_texts.txt compiled in)"},
@@ -56,6 +57,7 @@ type Config struct {
 	Output, SessionsOut    string
 	ResultTimeout          time.Duration
 	IdleTimeout            time.Duration
+	WriteTimeout           time.Duration
 	LevelPause             time.Duration
 	// TTSTimeout bounds one TTS request (ttspool.Config.HTTPTimeout).
 	TTSTimeout time.Duration
@@ -134,6 +136,7 @@ func ParseConfig(value func(name string) string) (Config, error) {
 	}
 	c.ResultTimeout = duration("result-timeout", false)
 	c.IdleTimeout = duration("idle-timeout", false)
+	c.WriteTimeout = duration("write-timeout", false)
 	c.LevelPause = duration("level-pause", false)
 	c.TTSTimeout = duration("tts-timeout", false)
 	c.EOSP95Max = duration("eos-p95-max", true)

@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/gocarina/gocsv"
 
@@ -73,6 +74,8 @@ type Row struct {
 	SendLagP99Ms    Float `csv:"send_lag_p99_ms"`
 	ClientSaturated bool  `csv:"client_saturated"`
 	GPUSamples      int   `csv:"gpu_samples"`
+	ServiceErrors   int   `csv:"service_errors"`
+	WriteBlockMaxMs Float `csv:"write_block_max_ms"`
 }
 
 // WriteCSV writes the rows with a header line.
@@ -92,19 +95,20 @@ func WriteCSVFile(path string, rows []Row) error {
 	return nil
 }
 
-// WriteTable prints the summary table: latency in seconds, WER in percent,
-// GPU utilisation in percent, VRAM in MiB, failures as failed/total.
+// WriteTable prints the summary table: latency in seconds (over the ok
+// sessions), WER in percent, GPU utilisation in percent, VRAM in MiB,
+// incomplete sessions, failures as failed/total.
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	io.WriteString(tw, "Conc\tEOS p50\tEOS p95\tEOS mean\tAudio Dur\tWER%\tGPU%p95\tGPU%mean\tVRAM peak\tVRAM mean\tLeak\tFail\t\n")
+	io.WriteString(tw, "Conc\tEOS p50\tEOS p95\tEOS mean\tAudio Dur\tWER%\tGPU%p95\tGPU%mean\tVRAM peak\tVRAM mean\tLeak\tIncomplete\tFail\t\n")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d/%d\t\n",
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d/%d\t\n",
 			r.Concurrency,
 			r.EOSP50.format("%.3fs"), r.EOSP95.format("%.3fs"), r.EOSMean.format("%.3fs"),
 			r.AudioDuration.format("%.2fs"), r.WER.format("%.2f"),
 			r.GPUUtilP95.format("%.0f"), r.GPUUtilMean.format("%.1f"),
 			r.VRAMPeak.format("%.0f MiB"), r.VRAMMean.format("%.0f MiB"),
-			r.Leaks, r.Cancelled, r.Total)
+			r.Leaks, r.Incomplete, r.Cancelled, r.Total)
 	}
 	return tw.Flush()
 }
@@ -139,6 +143,8 @@ func NewRow(s harness.LevelSummary, gpuUtil, vram []float64) Row {
 		SendLagP99Ms:    None,
 		ClientSaturated: s.Saturated,
 		GPUSamples:      len(gpuUtil),
+		ServiceErrors:   s.ServiceErrors,
+		WriteBlockMaxMs: None,
 	}
 	if s.Words.RefWords() > 0 {
 		r.WER = Float(s.WER)
@@ -146,6 +152,54 @@ func NewRow(s harness.LevelSummary, gpuUtil, vram []float64) Row {
 	if s.MaxLag > 0 || s.P99Lag > 0 {
 		r.SendLagMaxMs = Float(s.MaxLag.Seconds() * 1000)
 		r.SendLagP99Ms = Float(s.P99Lag.Seconds() * 1000)
+		r.WriteBlockMaxMs = Float(s.MaxWrite.Seconds() * 1000)
 	}
 	return r
+}
+
+// WriteNotes prints, under the table, what a level's figures alone do not
+// say: a client that fell behind, a service that pushed back, sessions
+// left out of the latency figures, leaks, and the reason of every session
+// that is not ok, grouped and counted.
+func WriteNotes(w io.Writer, levels []harness.LevelSummary) {
+	const leaksShown = 3
+	for _, s := range levels {
+		n := s.Concurrency
+		if s.Saturated {
+			fmt.Fprintf(w, "conc=%d: this client fell behind its send schedule by up to %.0f ms of its own (more than one frame): "+
+				"its figures describe this machine as much as the service; use fewer streams per client machine\n",
+				n, ms(s.MaxClientLag))
+		}
+		if s.MaxWrite > harness.FrameDuration {
+			fmt.Fprintf(w, "conc=%d: the service stopped reading audio for up to %.0f ms (a frame write blocked): "+
+				"it pushes back when it cannot keep up, and frames behind it left late\n", n, ms(s.MaxWrite))
+		}
+		if s.Incomplete > 0 {
+			if 2*s.Incomplete > s.Sessions {
+				fmt.Fprintf(w, "conc=%d: %d of %d sessions did not get every result: the service is overloaded or dropping results\n",
+					n, s.Incomplete, s.Sessions)
+			} else {
+				fmt.Fprintf(w, "conc=%d: %d of %d sessions did not get every result; EOS figures are over the %d ok sessions\n",
+					n, s.Incomplete, s.Sessions, s.LatencyN)
+			}
+		}
+		for _, l := range s.LeakExamples[:min(leaksShown, len(s.LeakExamples))] {
+			fmt.Fprintf(w, "conc=%d: leak: %s\n", n, l)
+		}
+		for _, rc := range s.Reasons {
+			fmt.Fprintf(w, "conc=%d: %d %s: %s (first at %.1f s)\n", n, rc.Count, plural(rc.Count, "session"), rc.Reason, rc.FirstAt.Seconds())
+			if rc.Example != "" {
+				fmt.Fprintf(w, "  e.g. %s\n", rc.Example)
+			}
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return d.Seconds() * 1000 }
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

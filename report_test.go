@@ -80,3 +80,24 @@ func TestWriteCSVFileReplacesAtomically(t *testing.T) {
 	err = WriteCSVFile(filepath.Join(t.TempDir(), "missing", "out.csv"), sampleRows())
 	assert.ErrorContains(t, err, "missing")
 }
+
+func TestNotesGolden(t *testing.T) {
+	levels := []harness.LevelSummary{
+		{Concurrency: 10, Sessions: 10, LatencyN: 10, MaxClientLag: 140 * time.Millisecond, Saturated: true},
+		{Concurrency: 40, Sessions: 40, LatencyN: 36, Incomplete: 2, Failures: 2, ServiceErrors: 2,
+			MaxWrite:     2300 * time.Millisecond,
+			LeakExamples: []string{`session 3 received text of session 7: "seven eight nine"`},
+			Reasons: []harness.ReasonCount{
+				{Outcome: harness.Incomplete, Reason: "incomplete: fewer results than queued utterances (result timeout 30s after the last frame, results owed)", Count: 2, FirstAt: 37200 * time.Millisecond},
+				{Outcome: harness.Errored, Reason: `service error "CUDA out of memory"`, Count: 1, FirstAt: 3200 * time.Millisecond},
+				{Outcome: harness.Errored, Reason: "the service stopped reading audio: a frame write blocked for 5s", Count: 1, FirstAt: 4100 * time.Millisecond,
+					Example: "session 17: the service stopped reading audio: frame 23 of 70 blocked for 5s"},
+			}},
+		{Concurrency: 200, Sessions: 200, LatencyN: 20, Incomplete: 180},
+	}
+	var buf bytes.Buffer
+	WriteNotes(&buf, levels)
+	golden(t, "notes.golden", buf.Bytes())
+	assert.Contains(t, buf.String(), "conc=200: 180 of 200 sessions did not get every result: the service is overloaded or dropping results\n")
+	assert.Contains(t, buf.String(), `conc=40: 1 session: service error "CUDA out of memory" (first at 3.2 s)`+"\n")
+}

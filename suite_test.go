@@ -61,7 +61,7 @@ func newSuite(ctx context.Context, cfg Config) *suite {
 func (s *suite) sessionConfig() harness.SessionConfig {
 	return harness.SessionConfig{
 		URL: s.sttURL, APIKey: s.cfg.APIKey,
-		ResultTimeout: s.cfg.ResultTimeout, IdleTimeout: s.cfg.IdleTimeout,
+		ResultTimeout: s.cfg.ResultTimeout, IdleTimeout: s.cfg.IdleTimeout, WriteTimeout: s.cfg.WriteTimeout,
 	}
 }
 
@@ -289,7 +289,7 @@ func (s *suite) finish(w io.Writer) error {
 	if err := WriteTable(w, rows); err != nil {
 		errs = append(errs, err)
 	}
-	s.printErrors(w)
+	s.printNotes(w)
 	if out := s.cfg.Output; out != "" && out != "-" {
 		if err := WriteCSVFile(out, rows); err != nil {
 			errs = append(errs, err)
@@ -307,34 +307,20 @@ func (s *suite) finish(w io.Writer) error {
 	return errors.Join(errs...)
 }
 
-// printErrors shows the first few error messages of each level.
-func (s *suite) printErrors(w io.Writer) {
-	const shown = 3
+// printNotes writes the notes under the table, over every round of
+// each level.
+func (s *suite) printNotes(w io.Writer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var sums []harness.LevelSummary
 	for _, n := range s.levels {
-		if row := makeRow(n, s.byLevel[n]); row.ClientSaturated {
-			fmt.Fprintf(w, "conc=%d: this client fell behind its send schedule by up to %.0f ms (more than one frame): "+
-				"its figures describe this machine as much as the service; use fewer streams per client machine\n",
-				n, float64(row.SendLagMaxMs))
+		levels := make([]harness.LevelResult, len(s.byLevel[n]))
+		for i, r := range s.byLevel[n] {
+			levels[i] = r.level
 		}
-		var msgs, leaks []string
-		for _, r := range s.byLevel[n] {
-			sum := harness.Summarize(n, []harness.LevelResult{r.level})
-			msgs = append(msgs, sum.Errors...)
-			leaks = append(leaks, sum.LeakExamples...)
-		}
-		for _, l := range leaks[:min(shown, len(leaks))] {
-			fmt.Fprintf(w, "conc=%d: leak: %s\n", n, l)
-		}
-		if len(msgs) == 0 {
-			continue
-		}
-		fmt.Fprintf(w, "conc=%d: %d session error(s), first %d:\n", n, len(msgs), min(shown, len(msgs)))
-		for _, m := range msgs[:min(shown, len(msgs))] {
-			fmt.Fprintf(w, "  %s\n", m)
-		}
+		sums = append(sums, harness.Summarize(n, levels))
 	}
+	WriteNotes(w, sums)
 }
 
 func maxLevel(levels []int) int {

@@ -254,6 +254,7 @@ func TestServiceErrorMessagesAreData(t *testing.T) {
 	assert.Equal(t, Errored, res.Outcome)
 	assert.Equal(t, []string{"CUDA out of memory"}, res.ServiceErrors)
 	assert.Equal(t, `service error "CUDA out of memory"`, res.Reason)
+	assert.Equal(t, res.Reason, res.Err, "the probe and the record say why too")
 	// The error answers the queued utterance: the session ends by the idle
 	// window, not the 30 s cap, and it streamed all its audio.
 	assert.Contains(t, res.StopReason, "idle")

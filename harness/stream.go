@@ -118,6 +118,9 @@ func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, start t
 	}
 	res.Outcome = classify(res, end.err)
 	res.Reason = reasonFor(res, end)
+	if res.Err == "" && res.Outcome == Errored { // the service's own error message
+		res.Err = res.Reason
+	}
 
 	// Sending is over by now, but a session that ended early (an error, a
 	// close) may still be writing: stop it before the close frame.

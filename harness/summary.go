@@ -1,7 +1,9 @@
 package harness
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sttbench/sttbench/internal/stats"
@@ -14,9 +16,11 @@ type LevelSummary struct {
 	// their sessions.
 	Rounds, Sessions int
 
-	// LatencyN counts sessions with a transcript; EOS statistics are over
-	// them, in seconds. NegativeLatencies counts results that arrived before
-	// the speaker stopped (kept in the statistics, never clamped).
+	// LatencyN counts the ok sessions (every queued utterance answered);
+	// EOS statistics are over them alone, in seconds: an incomplete
+	// session's last text is not its final transcript. NegativeLatencies
+	// counts results that arrived before the speaker stopped (kept in the
+	// statistics, never clamped).
 	LatencyN                int
 	EOSP50, EOSP95, EOSMean float64
 	NegativeLatencies       int
@@ -36,22 +40,41 @@ type LevelSummary struct {
 	LeakExamples []string
 
 	// Failures counts failed plus errored sessions; Incomplete those with
-	// fewer results than queued. Errors lists "session N: message" for each
-	// errored session, in order.
-	Failures, Incomplete int
-	Errors               []string
+	// fewer results than queued. ServiceErrors counts the error messages the
+	// service sent. Reasons groups every session that is not ok by its
+	// reason, most frequent first.
+	Failures, Incomplete, ServiceErrors int
+	Reasons                             []ReasonCount
 
-	// MaxLag and P99Lag are over every frame sent at this level; Saturated is
-	// set when the client itself fell more than one frame behind, so its
-	// figures say more about this machine than about the service.
-	MaxLag, P99Lag time.Duration
-	Saturated      bool
+	// MaxLag and P99Lag are over every frame sent at this level; MaxWrite is
+	// the longest a frame write blocked (the service's back-pressure).
+	// Saturated is set when the client itself fell more than one frame
+	// behind, so its figures say more about this machine than about the
+	// service.
+	// MaxClientLag is the most this client itself fell behind.
+	MaxLag, P99Lag, MaxWrite, MaxClientLag time.Duration
+	Saturated                              bool
+}
+
+// ReasonCount is one cause of sessions that are not ok, at one level.
+type ReasonCount struct {
+	// Outcome and Reason are shared by the Count sessions.
+	Outcome Outcome
+	Reason  string
+	Count   int
+	// FirstAt is the earliest of their ends (for a service error: of the
+	// error message), counted from their round's stream origin.
+	FirstAt time.Duration
+	// Example is the full error of the first of them, when it says more
+	// than Reason: "session 4: frame 23 of 70 blocked for 5s".
+	Example string
 }
 
 // Summarize computes a level's figures from one or more rounds.
 func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
 	s := LevelSummary{Concurrency: concurrency, Rounds: len(rounds)}
 	var latencies, durations, lags []float64
+	reasons := map[string]*ReasonCount{}
 	for _, round := range rounds {
 		s.addLeaks(round)
 		for _, r := range round.Sessions {
@@ -60,23 +83,26 @@ func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
 			for _, l := range r.SendLags {
 				lags = append(lags, float64(l))
 			}
+			s.MaxClientLag = max(s.MaxClientLag, r.MaxClientLag)
+			s.MaxWrite = max(s.MaxWrite, r.MaxWrite)
+			s.ServiceErrors += len(r.ServiceErrors)
 			switch r.Outcome {
 			case Failed, Errored:
 				s.Failures++
-				if r.Outcome == Errored {
-					s.Errors = append(s.Errors, fmt.Sprintf("session %d: %s", r.Index, r.Err))
-				}
 			case Incomplete:
 				s.Incomplete++
+			}
+			if r.Outcome != OK {
+				countReason(reasons, round, r)
 			}
 			counts, reordered := ScoreSession(r)
 			s.Words.Add(counts)
 			if reordered {
 				s.OutOfOrder++
 			}
-			// Latency only where the service delivered: an errored session's
-			// last text is not a final transcript.
-			if r.HasLatency() && (r.Outcome == OK || r.Outcome == Incomplete) {
+			// Latency only where the service delivered every result: the
+			// last text of any other session is not its final transcript.
+			if r.HasLatency() && r.Outcome == OK {
 				lat := r.EOSLatency().Seconds()
 				latencies = append(latencies, lat)
 				if lat < 0 {
@@ -97,8 +123,45 @@ func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
 		s.MaxLag = time.Duration(stats.Max(lags))
 		s.P99Lag = time.Duration(stats.Percentile(lags, 99))
 	}
-	s.Saturated = s.MaxLag > FrameDuration
+	s.Saturated = s.MaxClientLag > FrameDuration
+	for _, rc := range reasons {
+		s.Reasons = append(s.Reasons, *rc)
+	}
+	slices.SortFunc(s.Reasons, func(a, b ReasonCount) int {
+		return cmp.Or(b.Count-a.Count, cmp.Compare(a.FirstAt, b.FirstAt), cmp.Compare(a.Reason, b.Reason))
+	})
 	return s
+}
+
+// countReason adds a session that is not ok to its reason's group.
+func countReason(reasons map[string]*ReasonCount, round LevelResult, r SessionResult) {
+	reason := r.Reason
+	if reason == "" {
+		reason = "(no reason recorded)"
+	}
+	key := string(r.Outcome) + "\x00" + reason
+	at := r.Ended
+	for _, m := range r.Messages {
+		if m.Error != "" {
+			at = m.At
+			break
+		}
+	}
+	// A failed dial ends before the origin: it counts as at the start.
+	first := max(at.Sub(round.Start), 0)
+	if at.IsZero() || round.Start.IsZero() {
+		first = 0
+	}
+	rc, ok := reasons[key]
+	if !ok {
+		rc = &ReasonCount{Outcome: r.Outcome, Reason: reason, FirstAt: first}
+		if r.Err != "" && r.Err != reason {
+			rc.Example = fmt.Sprintf("session %d: %s", r.Index, r.Err)
+		}
+		reasons[key] = rc
+	}
+	rc.Count++
+	rc.FirstAt = min(rc.FirstAt, first)
 }
 
 // ScoreSession aligns a session's transcript with its reference. A failed or

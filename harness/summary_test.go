@@ -34,7 +34,11 @@ func TestSummarizeLatencyPercentilesAndWER(t *testing.T) {
 		session(2, "nine ten.", []string{"nine ten"}, -50*time.Millisecond, OK),
 	}}
 	round2.Sessions[2].Outcome = Errored
-	round2.Sessions[2].Err = "read: boom"
+	round2.Sessions[2].Err = "read failed: boom"
+	round2.Sessions[2].Reason = "read failed"
+	round2.Sessions[2].Ended = round2.Sessions[2].Start.Add(1500 * time.Millisecond)
+	round1.Start, round2.Start = round1.Sessions[0].Start, round2.Sessions[0].Start
+	round1.Sessions[2].Reason = "no transcript: the service sent nothing (idle for 5s after the last frame or message)"
 
 	s := Summarize(3, []LevelResult{round1, round2})
 	assert.Equal(t, 3, s.Concurrency)
@@ -52,7 +56,10 @@ func TestSummarizeLatencyPercentilesAndWER(t *testing.T) {
 	assert.Equal(t, 5, s.Words.Deletions)
 	assert.InDelta(t, 30.0, s.WER, 1e-9)
 	assert.Equal(t, 2, s.Failures)
-	assert.Equal(t, []string{"session 2: read: boom"}, s.Errors)
+	assert.Equal(t, []ReasonCount{
+		{Outcome: Failed, Reason: "no transcript: the service sent nothing (idle for 5s after the last frame or message)", Count: 1},
+		{Outcome: Errored, Reason: "read failed", Count: 1, FirstAt: 1500 * time.Millisecond, Example: "session 2: read failed: boom"},
+	}, s.Reasons)
 	assert.InDelta(t, 3.0, s.AudioDuration, 1e-9)
 }
 
@@ -76,10 +83,17 @@ func TestSummarizeWithoutTranscriptsHasNoLatency(t *testing.T) {
 func TestSummarizeFlagsASaturatedClient(t *testing.T) {
 	r := session(0, "a.", []string{"a"}, time.Millisecond, OK)
 	r.SendLags = []time.Duration{time.Millisecond, 2 * time.Millisecond, 150 * time.Millisecond}
+	r.MaxClientLag = 150 * time.Millisecond
 	s := Summarize(1, []LevelResult{{Sessions: []SessionResult{r}}})
 	assert.Equal(t, 150*time.Millisecond, s.MaxLag)
 	assert.True(t, s.Saturated)
-	r.SendLags = []time.Duration{time.Millisecond, 3 * time.Millisecond}
+	// The same lateness caused by a write the service held up is
+	// back-pressure, not a saturated client.
+	r.MaxClientLag, r.MaxWrite = 2*time.Millisecond, 148*time.Millisecond
+	s = Summarize(1, []LevelResult{{Sessions: []SessionResult{r}}})
+	assert.False(t, s.Saturated)
+	assert.Equal(t, 148*time.Millisecond, s.MaxWrite)
+	r.SendLags, r.MaxClientLag, r.MaxWrite = []time.Duration{time.Millisecond, 3 * time.Millisecond}, 3*time.Millisecond, 0
 	s = Summarize(1, []LevelResult{{Sessions: []SessionResult{r}}})
 	assert.False(t, s.Saturated)
 }
@@ -150,4 +164,42 @@ func TestSummarizeCountsLeakedSessions(t *testing.T) {
 
 	clean := Summarize(3, []LevelResult{{Sessions: []SessionResult{sessions[0], sessions[2]}}})
 	assert.Zero(t, clean.Leaks)
+}
+
+func TestSummarizeTimesOnlyCompleteSessionsAndGroupsReasons(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var sessions []SessionResult
+	for i := range 6 {
+		r := session(i, "one two three four.", []string{"one two three four"}, time.Duration(i+1)*100*time.Millisecond, OK)
+		r.Start = start
+		sessions = append(sessions, r)
+	}
+	// Two sessions whose last utterance never got its result: their last
+	// text is early, so their latency would flatter the service.
+	for _, i := range []int{4, 5} {
+		sessions[i].Queued = 2
+		sessions[i].Outcome = Incomplete
+		sessions[i].Reason = "incomplete: fewer results than queued utterances (result timeout 30s after the last frame, results owed)"
+		sessions[i].Ended = start.Add(time.Duration(30+i) * time.Second)
+	}
+	// Two service errors with the same text, the later one first.
+	for j, i := range []int{3, 2} {
+		sessions[i].Outcome = Errored
+		sessions[i].ServiceErrors = []string{"CUDA out of memory"}
+		sessions[i].Reason = `service error "CUDA out of memory"`
+		sessions[i].Messages = []Message{{At: start.Add(time.Duration(4-j) * time.Second), Error: "CUDA out of memory"}}
+		sessions[i].Ended = start.Add(9 * time.Second)
+	}
+	s := Summarize(6, []LevelResult{{Start: start, Sessions: sessions}})
+	assert.Equal(t, 2, s.LatencyN, "only the two ok sessions are timed")
+	assert.InDelta(t, 0.15, s.EOSP50, 1e-9)
+	assert.Equal(t, 2, s.Incomplete)
+	assert.Equal(t, 2, s.Failures)
+	assert.Equal(t, 2, s.ServiceErrors)
+	require.Len(t, s.Reasons, 2)
+	// Equal counts: the earlier group first.
+	assert.Equal(t, ReasonCount{Outcome: Errored, Reason: `service error "CUDA out of memory"`, Count: 2, FirstAt: 3 * time.Second}, s.Reasons[0])
+	assert.Equal(t, Incomplete, s.Reasons[1].Outcome)
+	assert.Equal(t, 2, s.Reasons[1].Count)
+	assert.Equal(t, 34*time.Second, s.Reasons[1].FirstAt)
 }
