@@ -289,8 +289,13 @@ func TestHandshakeThatNeverAnswersSaysSo(t *testing.T) {
 	url := "ws://" + ln.Addr().String() + "/ws"
 	res := runOne(t, SessionConfig{URL: url, DialTimeout: 300 * time.Millisecond}, toneClip(100*time.Millisecond, 0))
 	assert.Equal(t, Errored, res.Outcome)
-	assert.Equal(t, "dial "+url+": no handshake response within 300ms (raise the dial timeout, or check the service is up and not overloaded)", res.Err)
+	assert.Equal(t, "dial "+url+": no handshake response within 300ms (check the service is up and not overloaded)", res.Err)
 	assert.Equal(t, res.Err, res.Reason)
+	// The preflight check, bounded by its caller, says the same.
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	err = Preflight(ctx, SessionConfig{URL: url})
+	assert.EqualError(t, err, "dial "+url+": no handshake response within 500ms (check the service is up and not overloaded)")
 }
 
 func TestUnansweredCloseIsBounded(t *testing.T) {

@@ -209,10 +209,14 @@ func dial(ctx context.Context, cfg SessionConfig, client *http.Client) (*websock
 	if cfg.APIKey != "" {
 		opts.HTTPHeader = http.Header{"Authorization": {"Bearer " + cfg.APIKey}}
 	}
+	began := time.Now()
 	conn, resp, err := websocket.Dial(dctx, cfg.URL, opts)
 	if err != nil {
-		if ctx.Err() == nil && dctx.Err() != nil {
-			return nil, fmt.Errorf("dial %s: no handshake response within %v (raise the dial timeout, or check the service is up and not overloaded)", cfg.URL, cfg.DialTimeout)
+		// A deadline, this dial's or the caller's, means no answer in time.
+		if errors.Is(dctx.Err(), context.DeadlineExceeded) {
+			deadline, _ := dctx.Deadline()
+			return nil, fmt.Errorf("dial %s: no handshake response within %v (check the service is up and not overloaded)",
+				cfg.URL, deadline.Sub(began).Round(100*time.Millisecond))
 		}
 		return nil, describeDialError(cfg, resp, err)
 	}
