@@ -81,6 +81,7 @@ func TestServiceRunningBehindGetsCompleteSessions(t *testing.T) {
 			assert.Equal(t, 2, res.Results)
 			counts, _ := ScoreSession(res)
 			assert.Zero(t, counts.Errors(), "WER 0: %+v", counts)
+			t.Logf("delay %v: EOS latency %v, stopped by %q", delay, res.EOSLatency().Round(time.Millisecond), res.StopReason)
 			// Utterance 2's result leaves once frame 29 (due at 2.9 s) has
 			// arrived, 50 ms of processing and the delay later; the speaker
 			// stopped at 2.6 s.
