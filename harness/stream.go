@@ -382,12 +382,20 @@ func (e *blockedWriteError) Error() string {
 }
 
 // send writes the frames on their absolute schedule, each write bounded by
-// writeTimeout. Nothing but waiting, clock reads and the write itself
-// happens between frames.
+// writeTimeout. Nothing but waiting, clock reads, a timer reset and the
+// write itself happens between frames.
 func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p prepared, res *SessionResult) error {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
+	// One watchdog for all writes: it cancels the write under way once it
+	// has blocked for writeTimeout.
+	wctx, cancelWrite := context.WithCancel(ctx)
+	defer cancelWrite()
+	var blocked atomic.Bool
+	watchdog := time.AfterFunc(time.Hour, func() { blocked.Store(true); cancelWrite() })
+	watchdog.Stop()
+	defer watchdog.Stop()
 	var prevEnd time.Time
 	for i := range p.frames {
 		due := frameDue(res.Start, i)
@@ -403,19 +411,20 @@ func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p
 		// When behind, send at once and keep the origin: the lag is recorded.
 		res.SendLags = append(res.SendLags, now.Sub(due))
 		res.ClientLags = append(res.ClientLags, now.Sub(later(due, prevEnd)))
-		wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+		watchdog.Reset(writeTimeout)
 		err := ws.Write(wctx, websocket.MessageBinary, frameBytes(p.stream, i))
-		blocked := wctx.Err() == context.DeadlineExceeded && ctx.Err() == nil
-		cancel()
+		watchdog.Stop()
 		prevEnd = time.Now()
 		res.MaxWrite = max(res.MaxWrite, prevEnd.Sub(now))
-		if blocked {
+		if err == nil {
+			res.FramesSent++
+		}
+		if blocked.Load() && ctx.Err() == nil {
 			return &blockedWriteError{frame: i + 1, total: p.frames, bound: writeTimeout}
 		}
 		if err != nil {
 			return fmt.Errorf("send frame %d of %d: %w", i+1, p.frames, err)
 		}
-		res.FramesSent++
 		if i == p.lastVoiced {
 			res.LastSpeechFrameSent = now
 		}
