@@ -134,39 +134,24 @@ func validID(id string) error {
 	return nil
 }
 
-func (c Config) interval() time.Duration {
-	if c.Interval == 0 {
-		return DefaultInterval
-	}
-	return c.Interval
-}
+func (c Config) interval() time.Duration { return orDefault(c.Interval, DefaultInterval) }
 
-func (c Config) closeWait() time.Duration {
-	if c.CloseWait == 0 {
-		return c.interval() * 3 / 2
-	}
-	return c.CloseWait
-}
+func (c Config) closeWait() time.Duration { return orDefault(c.CloseWait, c.interval()*3/2) }
 
-func (c Config) stopTimeout() time.Duration {
-	if c.StopTimeout == 0 {
-		return DefaultStopTimeout
-	}
-	return c.StopTimeout
-}
+func (c Config) stopTimeout() time.Duration { return orDefault(c.StopTimeout, DefaultStopTimeout) }
 
 func (c Config) sampleTimeout() time.Duration {
-	if c.SampleTimeout == 0 {
-		return DefaultSampleTimeout
-	}
-	return c.SampleTimeout
+	return orDefault(c.SampleTimeout, DefaultSampleTimeout)
 }
 
-func (c Config) queryTime() time.Duration {
-	if c.queryTimeout == 0 {
-		return queryTimeout
+func (c Config) queryTime() time.Duration { return orDefault(c.queryTimeout, queryTimeout) }
+
+// orDefault is d, or def when d is zero (the documented default).
+func orDefault(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
 	}
-	return c.queryTimeout
+	return d
 }
 
 // remote reports whether nvidia-smi runs through a wrapper, so that the
