@@ -48,6 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.PerAudioSecond, "per-sec", refstt.DefaultPerAudioSecond, "processing time per second of audio in a batch")
 	fs.DurationVar(&cfg.BatchWindow, "batch-window", refstt.DefaultBatchWindow, "how long the worker gathers a batch")
 	fs.IntVar(&cfg.MaxBatch, "max-batch", refstt.DefaultMaxBatch, "most utterances in a batch")
+	fs.IntVar(&cfg.QueueSize, "queue", 0, "most utterances waiting for the worker, shared by all connections; when full, reading audio waits (the Parakeet service uses 64; 0 = unbounded)")
 	fs.Float64Var(&cfg.DropRate, "drop", 0, "`fraction` (0..1) of results never sent")
 	fs.Float64Var(&cfg.LeakRate, "leak", 0, "`fraction` (0..1) of results sent to another session")
 	fs.DurationVar(&cfg.CloseAfter, "close-after", 0, "close each connection after this much audio (0 = never)")
@@ -86,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	errSTT := stt.Close()
 	errTTS := tts.Close()
 	st := stt.Stats()
-	fmt.Fprintf(stderr, "stt: %d connections, %d utterances, %d results (%d dropped, %d leaked, %d malformed, %d undelivered)\n",
-		st.Connections, st.Utterances, st.Results, st.Dropped, st.Leaked, st.Malformed, st.Undelivered)
+	fmt.Fprintf(stderr, "stt: %d connections, %d utterances, %d results (%d dropped, %d leaked, %d malformed, %d undelivered); reading waited for a full queue %d times\n",
+		st.Connections, st.Utterances, st.Results, st.Dropped, st.Leaked, st.Malformed, st.Undelivered, st.QueueFull)
 	return errors.Join(errSTT, errTTS)
 }

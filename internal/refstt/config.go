@@ -35,6 +35,12 @@ type Config struct {
 	BatchWindow time.Duration
 	// MaxBatch is the most utterances one batch holds. Zero means 16.
 	MaxBatch int
+	// QueueSize bounds the utterances waiting for the worker, shared by all
+	// sessions, as the Parakeet service's queue of 64 does: when it is
+	// full, a session's reader waits for room, so the service stops reading
+	// audio and TCP back-pressure reaches the client's writes. Zero means
+	// unbounded.
+	QueueSize int
 
 	// WordErrorRate is the fraction (0..1) of recognized words replaced by a
 	// different real word, counted over each session's words.
@@ -84,6 +90,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBatch < 0 {
 		return fmt.Errorf("refstt: MaxBatch is %d, want >= 0", c.MaxBatch)
+	}
+	if c.QueueSize < 0 {
+		return fmt.Errorf("refstt: QueueSize is %d, want >= 0", c.QueueSize)
 	}
 	for _, r := range []struct {
 		name string
@@ -152,6 +161,14 @@ var params = map[string]param{
 		c.MaxBatch = n
 		return nil
 	}},
+	"queue": {"a whole number >= 0 such as 64 (0 = unbounded)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return errBadValue
+		}
+		c.QueueSize = n
+		return nil
+	}},
 	"seed": {"a whole number >= 0 such as 42", func(c *Config, v string) error {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
@@ -196,8 +213,8 @@ func floatParam(field func(*Config) *float64, maxV float64) func(*Config, string
 // ParseConfig builds a Config from URL query parameters, so a service can be
 // described in one string such as "embedded?wer=0.1&latency=2". Accepted:
 // base, per_sec, batch_window, close (Go durations: 30ms, 3s); latency (a
-// multiplier); wer, drop, leak, malformed (fractions 0..1); max_batch; seed;
-// api_key. Absent parameters keep their zero value. The error names the
+// multiplier); wer, drop, leak, malformed (fractions 0..1); max_batch;
+// queue; seed; api_key. Absent parameters keep their zero value. The error names the
 // offending parameter and the form it accepts.
 func ParseConfig(q url.Values) (Config, error) {
 	var c Config

@@ -19,11 +19,11 @@ func TestParseConfig(t *testing.T) {
 	}{
 		{query: "", want: Config{}},
 		{
-			query: "wer=0.1&latency=2&drop=0.2&leak=0.5&close=3s&malformed=0.2&api_key=k3y&base=30ms&per_sec=8ms&batch_window=50ms&max_batch=4&seed=9",
+			query: "wer=0.1&latency=2&drop=0.2&leak=0.5&close=3s&malformed=0.2&api_key=k3y&base=30ms&per_sec=8ms&batch_window=50ms&max_batch=4&queue=64&seed=9",
 			want: Config{
 				WordErrorRate: 0.1, LatencyScale: 2, DropRate: 0.2, LeakRate: 0.5, CloseAfter: 3 * time.Second,
 				MalformedRate: 0.2, APIKey: "k3y", Base: 30 * time.Millisecond, PerAudioSecond: 8 * time.Millisecond,
-				BatchWindow: 50 * time.Millisecond, MaxBatch: 4, Seed: 9,
+				BatchWindow: 50 * time.Millisecond, MaxBatch: 4, QueueSize: 64, Seed: 9,
 			},
 		},
 		{query: "wer=1&drop=0&close=0s", want: Config{WordErrorRate: 1}},
@@ -38,6 +38,7 @@ func TestParseConfig(t *testing.T) {
 		{query: "base=-5ms", wantErr: []string{`"base"`, "duration"}},
 		{query: "per_sec=fast", wantErr: []string{`"per_sec"`}},
 		{query: "max_batch=0", wantErr: []string{`"max_batch"`, "whole number"}},
+		{query: "queue=-1", wantErr: []string{`"queue"`, "whole number"}},
 		{query: "seed=-1", wantErr: []string{`"seed"`}},
 		{query: "api_key=", wantErr: []string{`"api_key"`}},
 		{query: "wer=0.1&wer=0.2", wantErr: []string{`"wer"`, "2 times"}},

@@ -63,10 +63,11 @@ type Server struct {
 	qMu   sync.Mutex
 	queue []chunk       // utterances waiting for the worker
 	qSig  chan struct{} // capacity 1: the queue grew
+	slots chan struct{} // capacity QueueSize: one token per queued utterance; nil when unbounded
 	done  chan struct{} // closed when the worker returns
 
 	stats struct {
-		connections, refused, utterances, results, dropped, leaked, malformed, undelivered, batches atomic.Int64
+		connections, refused, utterances, results, dropped, leaked, malformed, undelivered, batches, queueFull atomic.Int64
 	}
 }
 
@@ -81,6 +82,7 @@ type Stats struct {
 	Malformed   int64 // results sent as invalid JSON by MalformedRate
 	Undelivered int64 // results whose connection had ended before they could be written
 	Batches     int64 // batches the worker processed
+	QueueFull   int64 // times a session's reader had to wait for room in a full queue
 }
 
 // SessionLog is the record of one session, for tests.
@@ -140,6 +142,9 @@ func New(cfg Config) (*Server, error) {
 		qSig:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
 	}
+	if s.cfg.QueueSize > 0 {
+		s.slots = make(chan struct{}, s.cfg.QueueSize)
+	}
 	s.mux.HandleFunc("/ws", s.serveWS)
 	go s.work()
 	return s, nil
@@ -178,6 +183,7 @@ func (s *Server) Stats() Stats {
 		Malformed:   c.malformed.Load(),
 		Undelivered: c.undelivered.Load(),
 		Batches:     c.batches.Load(),
+		QueueFull:   c.queueFull.Load(),
 	}
 }
 

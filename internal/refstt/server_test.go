@@ -551,3 +551,24 @@ func TestListen(t *testing.T) {
 	require.NoError(t, r.Close())
 	require.NoError(t, r.Close(), "a second Close")
 }
+
+// TestFullQueueStopsReading fills a queue of one with a slow worker: the
+// third utterance's submit waits, and with it the session's reader, so the
+// fourth utterance is cut only once the worker has taken the second, about
+// one batch (1 s) later, although all the audio was sent at once. Every
+// result still arrives.
+func TestFullQueueStopsReading(t *testing.T) {
+	t.Parallel()
+	srv := start(t, Config{QueueSize: 1, Base: time.Second})
+	c := dial(t, srv.URL(), nil)
+	pcm := append(append([]int16(nil), speech(textA)...), speech(textB)...)
+	_, err := c.send(t.Context(), pcm, frameBytes, 0)
+	require.NoError(t, err)
+	msgs := c.collect(t, 6, 6)
+	assert.Len(t, results(msgs), 6)
+	assert.Positive(t, srv.Stats().QueueFull)
+	utts := srv.Sessions()[0].Utterances
+	require.Len(t, utts, 6)
+	assert.GreaterOrEqual(t, utts[3].Queued.Sub(utts[2].Queued), 800*time.Millisecond,
+		"the reader waited for room before it could cut the next utterance")
+}

@@ -17,9 +17,24 @@ type chunk struct {
 	queued time.Time // when it was cut
 }
 
-// submit queues c for the worker. It never blocks, so a slow worker delays
-// results but never the reading of audio.
+// submit queues c for the worker. With an unbounded queue it never blocks,
+// so a slow worker delays results but never the reading of audio; with
+// QueueSize set it waits for room, holding up the session's reader. A
+// session that ends meanwhile loses the utterance (counted undelivered).
 func (s *Server) submit(c chunk) {
+	if s.slots != nil {
+		select {
+		case s.slots <- struct{}{}:
+		default:
+			s.stats.queueFull.Add(1)
+			select {
+			case s.slots <- struct{}{}:
+			case <-c.sess.ctx.Done():
+				s.stats.undelivered.Add(1)
+				return
+			}
+		}
+	}
 	s.qMu.Lock()
 	s.queue = append(s.queue, c)
 	s.qMu.Unlock()
@@ -79,6 +94,11 @@ func (s *Server) nextBatch() ([]chunk, bool) {
 			batch := s.queue[:k:k]
 			s.queue = append([]chunk(nil), s.queue[k:]...)
 			s.qMu.Unlock()
+			if s.slots != nil {
+				for range k {
+					<-s.slots
+				}
+			}
 			return batch, true
 		}
 		s.qMu.Unlock()
