@@ -53,7 +53,7 @@ vet:
 race:
 	d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
 	STT_URL=embedded TTS_URL=embedded STTBENCH_CONCURRENCY=1,4 STTBENCH_LEVEL_PAUSE=500ms \
-	STTBENCH_OUTPUT="$$d/gate.csv" STTBENCH_SESSIONS_OUT= STTBENCH_CACHE_DIR="$$d/cache" \
+	STTBENCH_OUTPUT="$$d/gate.csv" STTBENCH_RECORD="$$d/gate.jsonl" STTBENCH_CACHE_DIR="$$d/cache" \
 		$(GO) test -race -count 1 -timeout 15m ./...
 
 # A short ramp through the real benchmark path, against the embedded services.
@@ -61,7 +61,7 @@ smoke:
 	d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
 	$(GO) test . -run '^$$' -bench 'BenchmarkStreaming' -benchtime 1x -timeout 10m \
 		-stt-url embedded -tts-url embedded -concurrency 1,4 -level-pause 500ms \
-		-output "$$d/smoke.csv" -sessions-out "$$d/sessions.jsonl" -cache-dir "$$d/cache"
+		-output "$$d/smoke.csv" -record "$$d/smoke.jsonl" -cache-dir "$$d/cache"
 
 # The reference services as a standalone program (127.0.0.1:8000 and :8004).
 ref:
@@ -73,4 +73,4 @@ fake-nvidia-smi:
 	$(GO) build -o $(FAKE_SMI_DIR)/nvidia-smi ./gpumon/internal/fakesmi
 
 clean:
-	rm -rf .sttbench-cache benchmark_results.csv
+	rm -rf .sttbench-cache benchmark_results.csv benchmark_results.jsonl

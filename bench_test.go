@@ -160,7 +160,7 @@ func benchLevel(b *testing.B, n int) {
 	defer cancel()
 	defer context.AfterFunc(run.ctx, cancel)()
 
-	var rounds []round
+	var rounds []Round
 	for b.Loop() {
 		run.pause(ctx)
 		r, err := run.level(ctx, n, resumeText(b))

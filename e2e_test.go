@@ -2,7 +2,6 @@ package sttbench
 
 import (
 	"bytes"
-	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
@@ -37,6 +36,7 @@ func testConfig(t *testing.T, knobs string, levels ...int) Config {
 	dir := t.TempDir()
 	cfg.CacheDir = filepath.Join(dir, "cache")
 	cfg.Output = filepath.Join(dir, "results.csv")
+	cfg.Record = filepath.Join(dir, "results.jsonl")
 	return cfg
 }
 
@@ -53,7 +53,7 @@ func runLevels(t *testing.T, cfg Config) (*suite, []Row) {
 	for _, n := range cfg.Levels {
 		r, err := s.level(t.Context(), n, "")
 		require.NoError(t, err)
-		rows = append(rows, s.record(n, []round{r}))
+		rows = append(rows, s.record(n, []Round{r}))
 	}
 	return s, rows
 }
@@ -75,7 +75,7 @@ func TestEndToEndAgainstTheReferenceServices(t *testing.T) {
 		assert.False(t, row.GPUUtilP95.Valid(), "no nvidia-smi: GPU columns stay empty")
 	}
 	// Every session got its own text back, word for word.
-	for _, r := range s.byLevel[8][0].level.Sessions {
+	for _, r := range s.byLevel[8][0].Level.Sessions {
 		assert.Equal(t, harness.NormalizeText(r.Reference), harness.NormalizeText(r.Transcript()), "session %d", r.Index)
 	}
 	warnings := s.warn.(*bytes.Buffer).String()
@@ -349,38 +349,47 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func TestSessionsFileHasEverySession(t *testing.T) {
+// TestRecordReReportsTheRun checks that the run record, written as the run
+// goes, holds everything the run's table and CSV came from: reported again
+// from the record alone, they are the same to the byte.
+func TestRecordReReportsTheRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("streams speech in real time")
 	}
 	t.Parallel()
-	cfg := testConfig(t, "?wer=0.2", 2)
-	s, rows := runLevels(t, cfg)
-	path := filepath.Join(t.TempDir(), "sessions.jsonl")
-	require.NoError(t, s.writeSessions(path))
-	data, err := os.ReadFile(path)
+	cfg := testConfig(t, "?wer=0.2", 2, 3)
+	cfg.APIKey = "planted-record-key"
+	s, _ := runLevels(t, cfg)
+	var out bytes.Buffer
+	require.NoError(t, s.finish(&out))
+	runCSV, err := os.ReadFile(cfg.Output)
 	require.NoError(t, err)
-	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-	require.Len(t, lines, 2)
-	var errorsTotal, refTotal int
-	for i, line := range lines {
-		var rec map[string]any
-		require.NoError(t, json.Unmarshal([]byte(line), &rec))
-		assert.EqualValues(t, 2, rec["level"])
-		assert.EqualValues(t, i, rec["session"])
-		assert.Equal(t, "ok", rec["outcome"])
-		assert.NotEmpty(t, rec["reference"])
-		assert.NotEmpty(t, rec["transcript"])
-		assert.Positive(t, rec["eos_latency_s"])
-		assert.Positive(t, rec["wer_pct"])
-		for _, k := range []string{"stream_start", "eos", "final_result", "silence_end", "messages"} {
-			assert.Contains(t, rec, k)
-		}
-		errorsTotal += int(rec["substitutions"].(float64) + rec["deletions"].(float64) + rec["insertions"].(float64))
-		refTotal += int(rec["ref_words"].(float64))
+
+	raw, err := os.ReadFile(cfg.Record)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), cfg.APIKey, "no secret in the record")
+	rec, err := ReadRecord(cfg.Record)
+	require.NoError(t, err)
+	assert.Empty(t, rec.Skipped)
+	assert.Equal(t, RecordSchema, rec.Header.Schema)
+	assert.Equal(t, NormalizerVersion, rec.Header.Normalizer)
+	assert.Equal(t, []int{2, 3}, rec.Header.Levels)
+	assert.Equal(t, "embedded?wer=0.2", rec.Header.Flags["stt-url"])
+	assert.NotContains(t, rec.Header.Flags, "api-key")
+	require.Equal(t, []int{2, 3}, rec.Levels)
+	for _, r := range rec.ByLevel[3][0].Level.Sessions {
+		assert.Len(t, r.AudioSHA256, 64)
+		assert.NotEmpty(t, r.Messages)
+		assert.Len(t, r.SendLags, r.FramesSent)
 	}
-	// The per-session counts add up to the level's corpus WER.
-	assert.InDelta(t, float64(rows[0].WER), 100*float64(errorsTotal)/float64(refTotal), 1e-9)
+
+	var again bytes.Buffer
+	rows, err := Report(&again, rec.Levels, rec.ByLevel)
+	require.NoError(t, err)
+	assert.Contains(t, out.String(), "\n"+again.String(), "the table and notes, to the byte")
+	var csv bytes.Buffer
+	require.NoError(t, WriteCSV(&csv, rows))
+	assert.Equal(t, string(runCSV), csv.String(), "the CSV, to the byte")
 }
 
 func TestProbeAgainstTheReferenceService(t *testing.T) {
@@ -417,7 +426,7 @@ func TestSaturatedReferenceServiceLooksWorseNotBetter(t *testing.T) {
 	assert.Greater(t, float64(saturated.EOSP50), float64(calm.EOSP50)+1, "a backlog of seconds shows in EOS p50")
 	assert.Zero(t, saturated.EOSNegative)
 	for _, n := range []int{1, 8} {
-		sessions := s.byLevel[n][0].level.Sessions
+		sessions := s.byLevel[n][0].Level.Sessions
 		require.Len(t, sessions, n)
 		outcomes := map[harness.Outcome]int{}
 		for _, r := range sessions {

@@ -55,7 +55,7 @@ func (s *suite) gate(ctx context.Context) ([]Row, [][]string, error) {
 		if ctx.Err() != nil {
 			return rows, breaches, fmt.Errorf("interrupted during conc=%d: %w", n, context.Cause(ctx))
 		}
-		row := s.record(n, []round{r})
+		row := s.record(n, []Round{r})
 		rows = append(rows, row)
 		breaches = append(breaches, gateViolations(row, s.cfg))
 	}

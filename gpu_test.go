@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/url"
 	"os"
@@ -14,16 +13,6 @@ import (
 
 	"github.com/sttbench/sttbench/gpumon"
 )
-
-// gpuWindow is the GPU samples taken during one round: SM utilisation in %
-// and VRAM in MiB (samples a board reports as "-" are left out).
-type gpuWindow struct {
-	util, vram []float64
-}
-
-func (w gpuWindow) merge(o gpuWindow) gpuWindow {
-	return gpuWindow{append(w.util, o.util...), append(w.vram, o.vram...)}
-}
 
 // gpuMonitor samples the service's GPU for the whole run. A nil monitor
 // (no nvidia-smi, no GPU, dmon failed) yields empty windows.
@@ -142,9 +131,9 @@ func (m *gpuMonitor) mark() gpumon.Mark {
 
 // window returns the samples since from. If dmon has died meanwhile, it
 // warns once with dmon's message; that round and later ones stay empty.
-func (m *gpuMonitor) window(from gpumon.Mark) gpuWindow {
+func (m *gpuMonitor) window(from gpumon.Mark) []RecordedGPU {
 	if m == nil {
-		return gpuWindow{}
+		return nil
 	}
 	samples := m.mon.Samples(from, m.mon.Mark())
 	if err := m.mon.Err(); err != nil {
@@ -152,16 +141,11 @@ func (m *gpuMonitor) window(from gpumon.Mark) gpuWindow {
 			fmt.Fprintf(m.warn, "sttbench: warning: the GPU monitor stopped: %v; GPU figures from here on stay empty\n", err)
 			m.warned = true
 		}
-		return gpuWindow{}
+		return nil
 	}
-	var w gpuWindow
-	for _, s := range samples {
-		if !math.IsNaN(s.SM) {
-			w.util = append(w.util, s.SM)
-		}
-		if !math.IsNaN(s.FBMiB) {
-			w.vram = append(w.vram, s.FBMiB)
-		}
+	w := make([]RecordedGPU, len(samples))
+	for i, s := range samples {
+		w[i] = RecordedGPU{At: s.Time, SM: optional(s.SM), FBMiB: optional(s.FBMiB)}
 	}
 	return w
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +31,8 @@ var Options = []Option{
 	{Name: "api-key", Env: "STT_API_KEY", Secret: true, Usage: "sent as `Authorization: Bearer <key>`; never printed or written"},
 	{Name: "concurrency", Env: "STTBENCH_CONCURRENCY", Default: "1,5,10,20,30,40", Usage: "comma-separated concurrency levels"},
 	{Name: "output", Env: "STTBENCH_OUTPUT", Default: "benchmark_results.csv", Usage: "CSV file written after the run (`-` or empty: none)"},
-	{Name: "sessions-out", Env: "STTBENCH_SESSIONS_OUT", Usage: "JSONL file with one object per session (empty: none)"},
+	{Name: "record", Env: "STTBENCH_RECORD", Usage: "the run record, JSONL written as the run goes (default: beside -output, .jsonl; `-`: none); re-report it with `sttbench report`"},
+	{Name: "sessions-out", Env: "STTBENCH_SESSIONS_OUT", Usage: "old name of -record, kept as an alias"},
 	{Name: "result-timeout", Env: "STTBENCH_RESULT_TIMEOUT", Default: "30s", Usage: "hard cap on waiting for results after the last frame, also while results are owed"},
 	{Name: "idle-timeout", Env: "STTBENCH_IDLE_TIMEOUT", Default: "5s", Usage: "once every queued utterance has its result, stop when no message came for this long (after the last frame)"},
 	{Name: "write-timeout", Env: "STTBENCH_WRITE_TIMEOUT", Default: "5s", Usage: "a frame write blocked this long (the service stopped reading audio) ends the session as an error"},
@@ -54,11 +56,19 @@ var Options = []Option{
 type Config struct {
 	STTURL, TTSURL, APIKey string
 	Levels                 []int
-	Output, SessionsOut    string
-	ResultTimeout          time.Duration
-	IdleTimeout            time.Duration
-	WriteTimeout           time.Duration
-	LevelPause             time.Duration
+	Output                 string
+	// Record is the run record's path, resolved: empty when off.
+	Record string
+	// SessionsOutAlias is set when the record was named with the old
+	// -sessions-out flag.
+	SessionsOutAlias bool
+	// Flags holds every flag's value by name, secrets left out, for the
+	// record's header.
+	Flags         map[string]string
+	ResultTimeout time.Duration
+	IdleTimeout   time.Duration
+	WriteTimeout  time.Duration
+	LevelPause    time.Duration
 	// TTSTimeout bounds one TTS request (ttspool.Config.HTTPTimeout).
 	TTSTimeout time.Duration
 	Probe      bool
@@ -101,7 +111,7 @@ func ParseConfig(value func(name string) string) (Config, error) {
 	}
 	c := Config{
 		STTURL: strings.TrimSpace(value("stt-url")), TTSURL: strings.TrimSpace(value("tts-url")),
-		APIKey: value("api-key"), Output: value("output"), SessionsOut: value("sessions-out"),
+		APIKey: value("api-key"), Output: value("output"), Record: value("record"),
 		Texts: value("texts"), Voice: value("voice"), CacheDir: value("cache-dir"),
 		GPUID: strings.TrimSpace(value("gpu-id")), NvidiaSMI: value("nvidia-smi"),
 	}
@@ -159,7 +169,31 @@ func ParseConfig(value func(name string) string) (Config, error) {
 			c.GPUHints = append(c.GPUHints, strings.ToLower(h))
 		}
 	}
+	if old := value("sessions-out"); old != "" && c.Record == "" {
+		c.Record, c.SessionsOutAlias = old, true
+	}
+	switch c.Record {
+	case "-":
+		c.Record = ""
+	case "":
+		c.Record = defaultRecordPath(c.Output)
+	}
+	c.Flags = map[string]string{}
+	for _, o := range Options {
+		if !o.Secret {
+			c.Flags[o.Name] = value(o.Name)
+		}
+	}
 	return c, errors.Join(errs...)
+}
+
+// defaultRecordPath is the record beside the CSV: its name with .jsonl
+// for the extension, or benchmark_results.jsonl when there is no CSV.
+func defaultRecordPath(output string) string {
+	if output == "" || output == "-" {
+		return "benchmark_results.jsonl"
+	}
+	return strings.TrimSuffix(output, filepath.Ext(output)) + ".jsonl"
 }
 
 // parseLevels reads "1,5,10" into positive, distinct levels in the given order.

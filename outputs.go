@@ -44,8 +44,8 @@ func CheckOutputs(cfg Config) error {
 	if cfg.Output != "" && cfg.Output != "-" {
 		errs = append(errs, checkOutput("output", cfg.Output, "pass -output - to write no CSV"))
 	}
-	if cfg.SessionsOut != "" {
-		errs = append(errs, checkOutput("sessions-out", cfg.SessionsOut, `pass -sessions-out "" to write no sessions file`))
+	if cfg.Record != "" {
+		errs = append(errs, checkOutput("record", cfg.Record, "pass -record - to write no run record"))
 	}
 	return errors.Join(errs...)
 }

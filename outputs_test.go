@@ -25,17 +25,17 @@ func TestCheckOutputs(t *testing.T) {
 	notDir := filepath.Join(dir, "file")
 	require.NoError(t, os.WriteFile(notDir, nil, 0o644))
 	tests := []struct {
-		name                string
-		output, sessionsOut string
-		want                []string // "" means no error
+		name           string
+		output, record string
+		want           []string // "" means no error
 	}{
 		{"new file in an existing directory", filepath.Join(dir, "new.csv"), filepath.Join(dir, "new.jsonl"), nil},
 		{"existing file", existing, existing, nil},
 		{"no outputs", "-", "", nil},
 		{"CSV in a missing directory", filepath.Join(dir, "typo", "out.csv"), "",
 			[]string{`-output "` + filepath.Join(dir, "typo", "out.csv") + `"`, "no such file or directory", "create the directory", "pass -output -"}},
-		{"sessions in a missing directory", "-", filepath.Join(dir, "typo", "s.jsonl"),
-			[]string{"-sessions-out", "no such file or directory", "create the directory", `pass -sessions-out ""`}},
+		{"record in a missing directory", "-", filepath.Join(dir, "typo", "s.jsonl"),
+			[]string{"-record", "no such file or directory", "create the directory", "pass -record -"}},
 		{"CSV path is a directory", dir, "", []string{"-output", "is a directory", "name a file"}},
 		{"parent is a file", filepath.Join(notDir, "out.csv"), "", []string{"-output", "not a directory"}},
 	}
@@ -43,7 +43,7 @@ func TestCheckOutputs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before, err := os.ReadDir(dir)
 			require.NoError(t, err)
-			err = CheckOutputs(Config{Output: tt.output, SessionsOut: tt.sessionsOut})
+			err = CheckOutputs(Config{Output: tt.output, Record: tt.record})
 			if tt.want == nil {
 				require.NoError(t, err)
 			} else {
@@ -101,7 +101,7 @@ func countingTTS(t *testing.T) (*httptest.Server, *atomic.Int64) {
 func TestBadOutputFailsBeforeAnyAudio(t *testing.T) {
 	t.Parallel()
 	tts, requests := countingTTS(t)
-	for _, flag := range []string{"output", "sessions-out"} {
+	for _, flag := range []string{"output", "record"} {
 		t.Run(flag, func(t *testing.T) {
 			cfg := testConfig(t, "", 1)
 			cfg.TTSURL = tts.URL + "/tts"
@@ -109,7 +109,7 @@ func TestBadOutputFailsBeforeAnyAudio(t *testing.T) {
 			if flag == "output" {
 				cfg.Output = missing
 			} else {
-				cfg.SessionsOut = missing
+				cfg.Record = missing
 			}
 			s := newSuite(t.Context(), cfg)
 			s.warn = &bytes.Buffer{}
@@ -158,11 +158,12 @@ func TestOutputFilesHaveOrdinaryPermissions(t *testing.T) {
 
 	csv := filepath.Join(dir, "out.csv")
 	require.NoError(t, WriteCSVFile(csv, sampleRows()))
-	s := newSuite(t.Context(), Config{})
-	s.record(1, []round{{level: harness.LevelResult{Sessions: []harness.SessionResult{{Reference: "a b.", Outcome: harness.Failed}}}}})
-	sessions := filepath.Join(dir, "sessions.jsonl")
-	require.NoError(t, s.writeSessions(sessions))
-	for _, p := range []string{csv, sessions} {
+	record := filepath.Join(dir, "run.jsonl")
+	rw, err := CreateRecord(record, RecordHeader{Levels: []int{1}})
+	require.NoError(t, err)
+	require.NoError(t, rw.WriteRound(1, Round{Level: harness.LevelResult{Sessions: []harness.SessionResult{{Reference: "a b.", Outcome: harness.Failed}}}}))
+	require.NoError(t, rw.Close())
+	for _, p := range []string{csv, record} {
 		assert.Equal(t, want, mode(t, p), "%s", filepath.Base(p))
 	}
 	entries, err := os.ReadDir(dir)

@@ -36,22 +36,20 @@ type suite struct {
 	closers   []func() error
 	clips     []ttspool.Clip
 	gpu       *gpuMonitor
+	// rec receives each level's rounds as they end; nil when off or
+	// after a write failed. recStarted says a record was begun.
+	rec        *RecordWriter
+	recStarted bool
 
 	mu      sync.Mutex
 	lastEnd time.Time
 	levels  []int           // in the order first run
-	byLevel map[int][]round // every round of every level, across -count
+	byLevel map[int][]Round // every round of every level, across -count
 	runs    map[string]int  // calls of each benchmark function
 }
 
-// round is one run of a level and what the GPU did meanwhile.
-type round struct {
-	level harness.LevelResult
-	gpu   gpuWindow
-}
-
 func newSuite(ctx context.Context, cfg Config) *suite {
-	s := &suite{ctx: ctx, cfg: cfg, warn: os.Stderr, byLevel: map[int][]round{}, runs: map[string]int{}}
+	s := &suite{ctx: ctx, cfg: cfg, warn: os.Stderr, byLevel: map[int][]Round{}, runs: map[string]int{}}
 	if isTerminal(os.Stdout) && isTerminal(os.Stderr) {
 		s.progress = os.Stderr
 	}
@@ -71,10 +69,34 @@ func (s *suite) sessionConfig() harness.SessionConfig {
 func (s *suite) setup() error {
 	s.setupOnce.Do(func() {
 		if s.setupErr = CheckOutputs(s.cfg); s.setupErr == nil {
+			s.setupErr = s.startRecord()
+		}
+		if s.setupErr == nil {
 			s.setupErr = s.doSetup(maxLevel(s.cfg.Levels))
 		}
 	})
 	return s.setupErr
+}
+
+// startRecord begins the run record with its header, before anything is
+// measured.
+func (s *suite) startRecord() error {
+	if s.cfg.Record == "" {
+		return nil
+	}
+	if s.cfg.SessionsOutAlias {
+		fmt.Fprintf(s.warn, "sttbench: -sessions-out is now -record: writing the run record to %s\n", s.cfg.Record)
+	}
+	host, _ := os.Hostname()
+	rec, err := CreateRecord(s.cfg.Record, RecordHeader{
+		Tool: toolVersion(), Normalizer: NormalizerVersion, Start: time.Now(), Host: host,
+		Flags: s.cfg.Flags, Levels: s.cfg.Levels,
+	})
+	if err != nil {
+		return fmt.Errorf("-record %s: %w", s.cfg.Record, err)
+	}
+	s.rec, s.recStarted = rec, true
+	return nil
 }
 
 func (s *suite) doSetup(sessions int) error {
@@ -197,7 +219,7 @@ func (s *suite) pause(ctx context.Context) {
 // level runs one round of an n-session level. On a terminal it draws live
 // progress over the current line and then writes resume, the text it
 // covered (go test has already printed the benchmark's name there).
-func (s *suite) level(ctx context.Context, n int, resume string) (round, error) {
+func (s *suite) level(ctx context.Context, n int, resume string) (Round, error) {
 	var prog harness.Progress
 	rctx, stopRender := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -215,29 +237,34 @@ func (s *suite) level(ctx context.Context, n int, resume string) (round, error) 
 	s.mu.Lock()
 	s.lastEnd = time.Now()
 	s.mu.Unlock()
-	return round{level: lr, gpu: window}, err
+	// Keep the sessions as the record will give them back, so that a report
+	// from the record matches this run's to the byte.
+	for i := range lr.Sessions {
+		lr.Sessions[i] = canonical(lr.Sessions[i])
+	}
+	return Round{Level: lr, GPU: window}, err
 }
 
-// record stores a level's rounds and returns the row of this call's rounds.
-func (s *suite) record(n int, rounds []round) Row {
+// record stores a level's rounds, appends them to the run record, and
+// returns the row of this call's rounds.
+func (s *suite) record(n int, rounds []Round) Row {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.byLevel[n]; !ok {
 		s.levels = append(s.levels, n)
 	}
 	s.byLevel[n] = append(s.byLevel[n], rounds...)
-	return makeRow(n, rounds)
-}
-
-// makeRow joins a level's rounds and the GPU samples taken meanwhile.
-func makeRow(n int, rounds []round) Row {
-	levels := make([]harness.LevelResult, len(rounds))
-	var gpu gpuWindow
-	for i, r := range rounds {
-		levels[i] = r.level
-		gpu = gpu.merge(r.gpu)
+	for _, r := range rounds {
+		if s.rec == nil {
+			break
+		}
+		if err := s.rec.WriteRound(n, r); err != nil {
+			fmt.Fprintf(s.warn, "sttbench: warning: the run record stopped: %v; the table and CSV still cover every level\n", err)
+			s.rec.Close()
+			s.rec = nil
+		}
 	}
-	return NewRow(harness.Summarize(n, levels), gpu.util, gpu.vram)
+	return LevelRow(n, rounds)
 }
 
 // rows is one row per level, aggregating every round of the level.
@@ -246,7 +273,7 @@ func (s *suite) rows() []Row {
 	defer s.mu.Unlock()
 	rows := make([]Row, 0, len(s.levels))
 	for _, n := range s.levels {
-		rows = append(rows, makeRow(n, s.byLevel[n]))
+		rows = append(rows, LevelRow(n, s.byLevel[n]))
 	}
 	return rows
 }
@@ -281,15 +308,23 @@ func (s *suite) finish(w io.Writer) error {
 			errs = append(errs, err)
 		}
 	}
-	rows := s.rows()
-	if len(rows) == 0 {
+	if s.rec != nil {
+		if err := s.rec.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		s.rec = nil
+	}
+	s.mu.Lock()
+	levels, byLevel := s.levels, s.byLevel
+	s.mu.Unlock()
+	if len(levels) == 0 {
 		return errors.Join(errs...)
 	}
 	fmt.Fprintln(w)
-	if err := WriteTable(w, rows); err != nil {
+	rows, err := Report(w, levels, byLevel)
+	if err != nil {
 		errs = append(errs, err)
 	}
-	s.printNotes(w)
 	if out := s.cfg.Output; out != "" && out != "-" {
 		if err := WriteCSVFile(out, rows); err != nil {
 			errs = append(errs, err)
@@ -297,30 +332,10 @@ func (s *suite) finish(w io.Writer) error {
 			fmt.Fprintf(w, "results written to %s\n", out)
 		}
 	}
-	if out := s.cfg.SessionsOut; out != "" {
-		if err := s.writeSessions(out); err != nil {
-			errs = append(errs, err)
-		} else {
-			fmt.Fprintf(w, "sessions written to %s\n", out)
-		}
+	if s.cfg.Record != "" && s.recStarted {
+		fmt.Fprintf(w, "run record written to %s (re-report it: go run ./cmd/sttbench report %s)\n", s.cfg.Record, s.cfg.Record)
 	}
 	return errors.Join(errs...)
-}
-
-// printNotes writes the notes under the table, over every round of
-// each level.
-func (s *suite) printNotes(w io.Writer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var sums []harness.LevelSummary
-	for _, n := range s.levels {
-		levels := make([]harness.LevelResult, len(s.byLevel[n]))
-		for i, r := range s.byLevel[n] {
-			levels[i] = r.level
-		}
-		sums = append(sums, harness.Summarize(n, levels))
-	}
-	WriteNotes(w, sums)
 }
 
 func maxLevel(levels []int) int {

@@ -125,6 +125,9 @@ type SessionResult struct {
 	Reference string `json:"reference"`
 	// AudioDuration is the clip length.
 	AudioDuration time.Duration `json:"audio_duration_ns"`
+	// AudioSHA256 is the SHA-256 of the clip's PCM as sent (little-endian
+	// int16, before padding and trailing silence), in hex.
+	AudioSHA256 string `json:"audio_sha256"`
 
 	Outcome Outcome `json:"outcome"`
 	// Reason is one line saying why a session that is not ok ended as it
@@ -154,7 +157,7 @@ type SessionResult struct {
 	FramesSent int `json:"frames_sent"`
 	// SendLags holds how late each frame's write began against its
 	// schedule, the frame a blocked write gave up on included.
-	SendLags []time.Duration `json:"-"`
+	SendLags []time.Duration `json:"send_lags_ns"`
 	// ClientLags holds, per frame, the part of its lag this client caused:
 	// how late its write began after both its due time and the end of the
 	// previous write. Time spent blocked in a write is the service's

@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -61,6 +63,7 @@ func (c *conn) drop() {
 // prepared is a clip laid out as frames before the streams start, so that
 // no encoding runs after the common origin.
 type prepared struct {
+	sha256     string // of the clip's PCM bytes
 	speechEnd  time.Duration
 	stream     []byte
 	frames     int // speech and silence frames
@@ -70,7 +73,8 @@ type prepared struct {
 func prepare(clip ttspool.Clip, trailingSilence time.Duration) prepared {
 	silenceFrames := int((trailingSilence + FrameDuration - 1) / FrameDuration)
 	stream, speechFrames := encodeStream(clip.PCM, silenceFrames)
-	return prepared{speechEnd: clip.SpeechEnd, stream: stream, frames: speechFrames + silenceFrames, lastVoiced: lastVoicedFrame(clip.SpeechEnd)}
+	sum := sha256.Sum256(stream[:len(clip.PCM)*bytesPerSample])
+	return prepared{sha256: hex.EncodeToString(sum[:]), speechEnd: clip.SpeechEnd, stream: stream, frames: speechFrames + silenceFrames, lastVoiced: lastVoicedFrame(clip.SpeechEnd)}
 }
 
 // ending is how a session stops: the rule that ended it, and for an
@@ -91,6 +95,7 @@ type ending struct {
 func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, start time.Time, res *SessionResult, prog *Progress) {
 	res.Start = start
 	res.EOS = start.Add(p.speechEnd)
+	res.AudioSHA256 = p.sha256
 	res.SendLags = make([]time.Duration, 0, p.frames)
 	res.ClientLags = make([]time.Duration, 0, p.frames)
 

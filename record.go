@@ -1,0 +1,376 @@
+package sttbench
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime/debug"
+	"slices"
+	"time"
+
+	"github.com/sttbench/sttbench/harness"
+)
+
+// NormalizerVersion names the WER normalizer that scores this build's
+// reports; a record made with another is re-scored with this one.
+const NormalizerVersion = "1"
+
+// RecordSchema is the version of the run record's line format. It changes
+// when a reader of the old format would misread the new one.
+const RecordSchema = 1
+
+// A run record is a JSONL file written as the run goes: one header line,
+// then per round of a level one line per session and a closing "round"
+// line (with the GPU samples taken meanwhile). A round counts only once its
+// closing line is there, so a record cut short (a killed run, a full disk)
+// still reads: its complete rounds report, the rest is named and skipped.
+// Times are RFC 3339 with nanoseconds; durations are integer nanoseconds.
+
+// RecordHeader is the first line of a run record.
+type RecordHeader struct {
+	Kind   string `json:"kind"` // "header"
+	Schema int    `json:"schema"`
+	// Tool is the module version of the benchmark (debug.ReadBuildInfo).
+	Tool string `json:"tool"`
+	// Normalizer is the version of the WER normalizer that scored the run.
+	Normalizer string    `json:"normalizer"`
+	Start      time.Time `json:"start"`
+	Host       string    `json:"host"`
+	// Flags holds every flag's value by name, the API key left out.
+	Flags  map[string]string `json:"flags"`
+	Levels []int             `json:"levels"`
+}
+
+// recordSession is one session line.
+type recordSession struct {
+	Kind  string `json:"kind"` // "session"
+	Level int    `json:"level"`
+	Round int    `json:"round"`
+	harness.SessionResult
+}
+
+// recordRound closes one round of a level.
+type recordRound struct {
+	Kind     string        `json:"kind"` // "round"
+	Level    int           `json:"level"`
+	Round    int           `json:"round"`
+	Start    time.Time     `json:"start"`
+	End      time.Time     `json:"end"`
+	Sessions int           `json:"sessions"`
+	GPU      []RecordedGPU `json:"gpu"`
+}
+
+// RecordedGPU is one dmon sample as recorded; a figure the board did not
+// report is null.
+type RecordedGPU struct {
+	At    time.Time `json:"at"`
+	SM    *float64  `json:"sm_pct"`
+	FBMiB *float64  `json:"fb_mib"`
+}
+
+// Round is one run of a level: its sessions and what the GPU did meanwhile.
+type Round struct {
+	Level harness.LevelResult
+	GPU   []RecordedGPU
+}
+
+// gpuFigures returns the SM utilisation (%) and VRAM (MiB) of samples,
+// leaving out what the board did not report.
+func gpuFigures(samples []RecordedGPU) (util, vram []float64) {
+	for _, s := range samples {
+		if s.SM != nil {
+			util = append(util, *s.SM)
+		}
+		if s.FBMiB != nil {
+			vram = append(vram, *s.FBMiB)
+		}
+	}
+	return util, vram
+}
+
+// optional is v, or nil when v is NaN (not reported).
+func optional(v float64) *float64 {
+	if math.IsNaN(v) {
+		return nil
+	}
+	return &v
+}
+
+// RecordWriter appends a run's rounds to its record as they end. It is not
+// safe for concurrent use.
+type RecordWriter struct {
+	f      *os.File
+	w      *bufio.Writer
+	path   string
+	rounds map[int]int // rounds written per level
+}
+
+// CreateRecord creates (or truncates) the record at path and writes its
+// header.
+func CreateRecord(path string, h RecordHeader) (*RecordWriter, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("create record: %w", err)
+	}
+	rw := &RecordWriter{f: f, w: bufio.NewWriter(f), path: path, rounds: map[int]int{}}
+	h.Kind, h.Schema = "header", RecordSchema
+	if err := rw.line(h); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return rw, rw.flush()
+}
+
+// WriteRound appends one round of level n and flushes it to the file.
+func (rw *RecordWriter) WriteRound(n int, r Round) error {
+	idx := rw.rounds[n]
+	rw.rounds[n]++
+	for _, s := range r.Level.Sessions {
+		if err := rw.line(recordSession{Kind: "session", Level: n, Round: idx, SessionResult: s}); err != nil {
+			return err
+		}
+	}
+	end := recordRound{Kind: "round", Level: n, Round: idx, Start: r.Level.Start, End: r.Level.End,
+		Sessions: len(r.Level.Sessions), GPU: r.GPU}
+	if end.GPU == nil {
+		end.GPU = []RecordedGPU{}
+	}
+	if err := rw.line(end); err != nil {
+		return err
+	}
+	return rw.flush()
+}
+
+// Close flushes and closes the file.
+func (rw *RecordWriter) Close() error {
+	err := rw.flush()
+	if cerr := rw.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("write record %s: %w", rw.path, cerr)
+	}
+	return err
+}
+
+func (rw *RecordWriter) line(v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("write record %s: %w", rw.path, err)
+	}
+	data = append(data, '\n')
+	if _, err := rw.w.Write(data); err != nil {
+		return fmt.Errorf("write record %s: %w", rw.path, err)
+	}
+	return nil
+}
+
+func (rw *RecordWriter) flush() error {
+	if err := rw.w.Flush(); err != nil {
+		return fmt.Errorf("write record %s: %w", rw.path, err)
+	}
+	return nil
+}
+
+// Record is a run record read back: its header and its complete rounds
+// by level, levels in the order first recorded.
+type Record struct {
+	Header  RecordHeader
+	Levels  []int
+	ByLevel map[int][]Round
+	// Skipped says what could not be used: a torn last line, a round
+	// whose closing line is missing.
+	Skipped []string
+}
+
+// ReadRecord reads the record at path.
+func ReadRecord(path string) (*Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read record: %w", err)
+	}
+	defer f.Close()
+	rec, err := readRecord(f)
+	if err != nil {
+		return nil, fmt.Errorf("read record %s: %w", path, err)
+	}
+	return rec, nil
+}
+
+type roundKey struct{ level, round int }
+
+func readRecord(r io.Reader) (*Record, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+	rec := &Record{ByLevel: map[int][]Round{}}
+	open := map[roundKey][]harness.SessionResult{}
+	var order []roundKey
+	line := 0
+	for sc.Scan() {
+		line++
+		data := sc.Bytes()
+		var kind struct {
+			Kind string `json:"kind"`
+		}
+		if err := json.Unmarshal(data, &kind); err != nil {
+			// Only the last line can be torn by a run that was cut short.
+			rec.Skipped = append(rec.Skipped, fmt.Sprintf("line %d is not a complete JSON line (a run cut short?): skipped", line))
+			continue
+		}
+		switch {
+		case line == 1 && kind.Kind != "header":
+			return nil, errors.New("line 1 is not a record header: is this an sttbench run record?")
+		case kind.Kind == "header":
+			if line != 1 {
+				return nil, fmt.Errorf("line %d: a second header", line)
+			}
+			if err := json.Unmarshal(data, &rec.Header); err != nil {
+				return nil, fmt.Errorf("line 1: %w", err)
+			}
+			if rec.Header.Schema != RecordSchema {
+				return nil, fmt.Errorf("record schema %d, this sttbench reads schema %d", rec.Header.Schema, RecordSchema)
+			}
+		case kind.Kind == "session":
+			var s recordSession
+			if err := json.Unmarshal(data, &s); err != nil {
+				return nil, fmt.Errorf("line %d: %w", line, err)
+			}
+			k := roundKey{s.Level, s.Round}
+			if _, ok := open[k]; !ok {
+				order = append(order, k)
+			}
+			open[k] = append(open[k], s.SessionResult)
+		case kind.Kind == "round":
+			var end recordRound
+			if err := json.Unmarshal(data, &end); err != nil {
+				return nil, fmt.Errorf("line %d: %w", line, err)
+			}
+			k := roundKey{end.Level, end.Round}
+			sessions := open[k]
+			if len(sessions) != end.Sessions {
+				return nil, fmt.Errorf("line %d: conc=%d round %d closes %d sessions, %d recorded", line, end.Level, end.Round, end.Sessions, len(sessions))
+			}
+			delete(open, k)
+			if _, ok := rec.ByLevel[end.Level]; !ok {
+				rec.Levels = append(rec.Levels, end.Level)
+			}
+			rec.ByLevel[end.Level] = append(rec.ByLevel[end.Level], Round{
+				Level: harness.LevelResult{Concurrency: end.Level, Sessions: sessions, Start: end.Start, End: end.End},
+				GPU:   end.GPU,
+			})
+		default:
+			return nil, fmt.Errorf("line %d: unknown kind %q", line, kind.Kind)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if line == 0 {
+		return nil, errors.New("empty file")
+	}
+	for _, k := range order {
+		if s, ok := open[k]; ok {
+			rec.Skipped = append(rec.Skipped, fmt.Sprintf("conc=%d round %d never completed (%d sessions recorded): skipped", k.level, k.round, len(s)))
+		}
+	}
+	return rec, nil
+}
+
+// MergeRecords joins records of one run made at the same time on several
+// load hosts: round i of a level is the sessions of round i of every
+// record, so percentiles come from the merged sessions. Records whose
+// schema or levels differ are an error.
+func MergeRecords(recs []*Record) (*Record, error) {
+	if len(recs) == 0 {
+		return nil, errors.New("merge records: none given")
+	}
+	out := &Record{Header: recs[0].Header, ByLevel: map[int][]Round{}}
+	for i, r := range recs {
+		if !slices.Equal(r.Header.Levels, out.Header.Levels) {
+			return nil, fmt.Errorf("merge records: record %d ran levels %v, record 1 ran %v: only shards of one run merge", i+1, r.Header.Levels, out.Header.Levels)
+		}
+		out.Skipped = append(out.Skipped, r.Skipped...)
+		for _, n := range r.Levels {
+			if _, ok := out.ByLevel[n]; !ok {
+				out.Levels = append(out.Levels, n)
+			}
+			for j, round := range r.ByLevel[n] {
+				if j == len(out.ByLevel[n]) {
+					out.ByLevel[n] = append(out.ByLevel[n], Round{Level: harness.LevelResult{Concurrency: n, Start: round.Level.Start, End: round.Level.End}})
+				}
+				m := &out.ByLevel[n][j]
+				m.Level.Sessions = append(m.Level.Sessions, round.Level.Sessions...)
+				m.GPU = append(m.GPU, round.GPU...)
+				if round.Level.Start.Before(m.Level.Start) {
+					m.Level.Start = round.Level.Start
+				}
+				if round.Level.End.After(m.Level.End) {
+					m.Level.End = round.Level.End
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// toolVersion is the benchmark's module version, or "(devel)".
+func toolVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v := bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				v += " " + s.Value
+			}
+		}
+		return v
+	}
+	return "unknown"
+}
+
+// canonical is r as a record stores it and a reader gets it back (wall
+// clock times, no monotonic readings), so that the run's own report and a
+// report from its record compute the same figures.
+func canonical(r harness.SessionResult) harness.SessionResult {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return r
+	}
+	var back harness.SessionResult
+	if json.Unmarshal(data, &back) != nil {
+		return r
+	}
+	return back
+}
+
+// LevelRow joins a level's rounds and the GPU samples taken meanwhile.
+func LevelRow(n int, rounds []Round) Row {
+	levels := make([]harness.LevelResult, len(rounds))
+	var gpu []RecordedGPU
+	for i, r := range rounds {
+		levels[i] = r.Level
+		gpu = append(gpu, r.GPU...)
+	}
+	util, vram := gpuFigures(gpu)
+	return NewRow(harness.Summarize(n, levels), util, vram)
+}
+
+// Report prints the table and the notes under it for the levels given, in
+// order, and returns their rows.
+func Report(w io.Writer, levels []int, byLevel map[int][]Round) ([]Row, error) {
+	rows := make([]Row, 0, len(levels))
+	sums := make([]harness.LevelSummary, 0, len(levels))
+	for _, n := range levels {
+		rows = append(rows, LevelRow(n, byLevel[n]))
+		results := make([]harness.LevelResult, len(byLevel[n]))
+		for i, r := range byLevel[n] {
+			results[i] = r.Level
+		}
+		sums = append(sums, harness.Summarize(n, results))
+	}
+	if err := WriteTable(w, rows); err != nil {
+		return rows, err
+	}
+	WriteNotes(w, sums)
+	return rows, nil
+}
