@@ -144,21 +144,23 @@ func TestServiceThatStopsReadingEndsTheSessionNotTheRun(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 
 	cfg := LevelConfig{MaxDialsInFlight: 1, Session: SessionConfig{URL: "ws" + strings.TrimPrefix(srv.URL, "http"),
-		WriteTimeout: 300 * time.Millisecond, IdleTimeout: 300 * time.Millisecond, CloseTimeout: 200 * time.Millisecond,
+		WriteTimeout: 2 * time.Second, IdleTimeout: 300 * time.Millisecond, CloseTimeout: 200 * time.Millisecond,
 		sendBuffer: 4096}}
 	lr, err := RunLevel(context.Background(), cfg, []ttspool.Clip{toneClip(3*time.Second, 0), toneClip(3*time.Second, 0)})
 	require.NoError(t, err)
 
-	// Which session the server stalls depends on which dialed first.
+	// Which session the server stalls depends on which dialed first. The
+	// bound is generous: the served session's reader must never fall 2 s
+	// behind on a busy machine.
 	stuck, served := lr.Sessions[0], lr.Sessions[1]
 	if stuck.Outcome != Errored {
 		stuck, served = served, stuck
 	}
 	assert.Equal(t, Errored, stuck.Outcome)
-	assert.Regexp(t, `^the service stopped reading audio: frame \d+ of 40 blocked for 300ms$`, stuck.Err)
-	assert.Equal(t, "the service stopped reading audio: a frame write blocked for 300ms", stuck.Reason)
+	assert.Regexp(t, `^the service stopped reading audio: frame \d+ of 40 blocked for 2s$`, stuck.Err)
+	assert.Equal(t, "the service stopped reading audio: a frame write blocked for 2s", stuck.Reason)
 	assert.Len(t, stuck.SendLags, stuck.FramesSent+1, "the lag of the blocked frame is recorded too")
-	assert.GreaterOrEqual(t, stuck.MaxWrite, 300*time.Millisecond)
+	assert.GreaterOrEqual(t, stuck.MaxWrite, 2*time.Second)
 
 	assert.Equal(t, OK, served.Outcome, "the other session of the level is unaffected: %s", served.Reason)
 }
