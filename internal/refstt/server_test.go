@@ -52,7 +52,12 @@ func TestTranscribes(t *testing.T) {
 		}
 	}
 	st := srv.Stats()
-	assert.Equal(t, Stats{Connections: 1, Utterances: 3, Results: 3, Batches: st.Batches}, st)
+	// The three utterances arrive at once, so the worker may batch them
+	// in one, two or three batches.
+	assert.GreaterOrEqual(t, st.Batches, int64(1))
+	assert.LessOrEqual(t, st.Batches, int64(3))
+	st.Batches = 0
+	assert.Equal(t, Stats{Connections: 1, Utterances: 3, Results: 3}, st)
 }
 
 // TestRealTime streams at the benchmark's pace and checks the event log
