@@ -64,6 +64,12 @@ type Config struct {
 	// Seed chooses the replacement words of WordErrorRate. Zero is a seed
 	// like any other.
 	Seed uint64
+
+	// KeepSessions is how many session logs the server keeps for
+	// Server.Sessions: those of the latest sessions, so that a long-running
+	// server does not grow without bound. Older logs are dropped and
+	// counted in Stats.SessionsForgotten. Zero means DefaultKeepSessions.
+	KeepSessions int
 }
 
 // Defaults of the latency model and batching; see Config.
@@ -72,6 +78,7 @@ const (
 	DefaultPerAudioSecond = 25 * time.Millisecond
 	DefaultBatchWindow    = 100 * time.Millisecond
 	DefaultMaxBatch       = 16
+	DefaultKeepSessions   = 10000
 )
 
 // Validate reports the first invalid field: negative durations or sizes,
@@ -93,6 +100,9 @@ func (c Config) Validate() error {
 	}
 	if c.QueueSize < 0 {
 		return fmt.Errorf("refstt: QueueSize is %d, want >= 0", c.QueueSize)
+	}
+	if c.KeepSessions < 0 {
+		return fmt.Errorf("refstt: KeepSessions is %d, want >= 0", c.KeepSessions)
 	}
 	for _, r := range []struct {
 		name string
@@ -121,6 +131,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.KeepSessions == 0 {
+		c.KeepSessions = DefaultKeepSessions
 	}
 	return c
 }

@@ -85,6 +85,7 @@ func TestValidate(t *testing.T) {
 		{"negative scale", Config{LatencyScale: -1}, "LatencyScale"},
 		{"NaN scale", Config{LatencyScale: math.NaN()}, "LatencyScale"},
 		{"negative batch", Config{MaxBatch: -1}, "MaxBatch"},
+		{"negative keep", Config{KeepSessions: -1}, "KeepSessions"},
 		{"wer above 1", Config{WordErrorRate: 1.01}, "WordErrorRate"},
 		{"NaN drop", Config{DropRate: math.NaN()}, "DropRate"},
 		{"negative leak", Config{LeakRate: -0.1}, "LeakRate"},

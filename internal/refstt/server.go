@@ -56,7 +56,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	closed   bool
-	sessions []*session // every session ever accepted, in order of connection
+	sessions []*session // the latest cfg.KeepSessions sessions accepted, in order of connection
+	nextID   int        // the ID of the next session accepted
 	live     []*session // the connected ones, in order of connection
 	handlers sync.WaitGroup
 
@@ -67,7 +68,7 @@ type Server struct {
 	done  chan struct{} // closed when the worker returns
 
 	stats struct {
-		connections, refused, utterances, results, dropped, leaked, malformed, undelivered, batches, queueFull atomic.Int64
+		forgotten, connections, refused, utterances, results, dropped, leaked, malformed, undelivered, batches, queueFull atomic.Int64
 	}
 }
 
@@ -83,6 +84,9 @@ type Stats struct {
 	Undelivered int64 // results whose connection had ended before they could be written
 	Batches     int64 // batches the worker processed
 	QueueFull   int64 // times a session's reader had to wait for room in a full queue
+	// SessionsForgotten counts the session logs dropped to keep only the
+	// latest Config.KeepSessions.
+	SessionsForgotten int64
 }
 
 // SessionLog is the record of one session, for tests.
@@ -184,11 +188,13 @@ func (s *Server) Stats() Stats {
 		Undelivered: c.undelivered.Load(),
 		Batches:     c.batches.Load(),
 		QueueFull:   c.queueFull.Load(),
+
+		SessionsForgotten: c.forgotten.Load(),
 	}
 }
 
-// Sessions returns a copy of the log of every session accepted so far, in
-// order of connection.
+// Sessions returns a copy of the logs of the sessions accepted so far, in
+// order of connection: all of them, or the latest Config.KeepSessions.
 func (s *Server) Sessions() []SessionLog {
 	s.mu.Lock()
 	all := slices.Clone(s.sessions)
@@ -240,7 +246,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 func (s *Server) register(conn *websocket.Conn) *session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := newSession(s, len(s.sessions), conn)
+	sess := newSession(s, s.nextID, conn)
+	s.nextID++
+	if len(s.sessions) == s.cfg.KeepSessions {
+		// Shift rather than reslice, so the array holds no dropped session.
+		n := copy(s.sessions, s.sessions[1:])
+		s.sessions[n] = nil
+		s.sessions = s.sessions[:n]
+		s.stats.forgotten.Add(1)
+	}
 	s.sessions = append(s.sessions, sess)
 	s.live = append(s.live, sess)
 	s.stats.connections.Add(1)

@@ -577,3 +577,30 @@ func TestFullQueueStopsReading(t *testing.T) {
 	assert.GreaterOrEqual(t, utts[3].Queued.Sub(utts[2].Queued), 800*time.Millisecond,
 		"the reader waited for room before it could cut the next utterance")
 }
+
+// TestKeepSessions: a server keeps the logs of its latest KeepSessions
+// sessions only, with IDs that keep counting.
+func TestKeepSessions(t *testing.T) {
+	t.Parallel()
+	srv := start(t, Config{KeepSessions: 3, Base: time.Nanosecond, PerAudioSecond: time.Nanosecond, BatchWindow: time.Nanosecond})
+	texts := []string{"Zero.", "One.", "Two.", "Three.", "Four."}
+	for _, text := range texts {
+		c := dial(t, srv.URL(), nil)
+		_, err := c.send(t.Context(), speech(text), frameBytes, 0)
+		require.NoError(t, err)
+		// A result means the server registered the session: the next one
+		// is accepted after it.
+		c.collect(t, 1, 1)
+		require.NoError(t, c.conn.Close(websocket.StatusNormalClosure, ""))
+	}
+	logs := srv.Sessions()
+	require.Len(t, logs, 3)
+	for i, l := range logs {
+		assert.Equal(t, 2+i, l.ID)
+		require.Len(t, l.Results, 1, "session %d", l.ID)
+		assert.Equal(t, texts[l.ID], l.Results[0].Text)
+	}
+	st := srv.Stats()
+	assert.Equal(t, int64(5), st.Connections)
+	assert.Equal(t, int64(2), st.SessionsForgotten)
+}
