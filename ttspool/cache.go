@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/sttbench/sttbench/internal/abbrev"
 )
 
 // cacheVersion is hashed into every key. Bump it whenever decoding,
@@ -69,7 +71,7 @@ func (c clipCache) load(key, text string) (Clip, error) {
 		return Clip{}, fmt.Errorf("cache entry %s: %w", c.path(key), err)
 	}
 	if clip.Text != text {
-		return Clip{}, fmt.Errorf("cache entry %s holds text %q, want %q", c.path(key), abbrev(clip.Text, 40), abbrev(text, 40))
+		return Clip{}, fmt.Errorf("cache entry %s holds text %q, want %q", c.path(key), abbrev.String(clip.Text, 40), abbrev.String(text, 40))
 	}
 	return clip, nil
 }
