@@ -146,7 +146,7 @@ func (c clipCache) store(key string, clip Clip) error {
 	// Remove the temp file on every failure path; after a successful
 	// rename the name is gone and Remove is a harmless no-op.
 	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(encodeWAV(clip.PCM, metaChunkID, meta))
+	_, werr := tmp.Write(encodeWAV(clip.PCM, SampleRate, metaChunkID, meta))
 	serr := tmp.Sync()
 	cerr := tmp.Close()
 	if err := errors.Join(werr, serr, cerr); err != nil {

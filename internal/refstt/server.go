@@ -40,10 +40,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/sttbench/sttbench/internal/serve"
+	"github.com/sttbench/sttbench/ttspool"
 )
-
-// SampleRate is the rate of the PCM the server expects, in samples per second.
-const SampleRate = 16000
 
 // Server is the reference STT service, an http.Handler serving /ws. Its
 // methods are safe for concurrent use. Close it to end its connections and
@@ -120,7 +118,7 @@ type UtteranceLog struct {
 // client sent the last voiced sample if it sends each message as soon as
 // its last sample is due.
 func (u UtteranceLog) EndOfSpeech() time.Time {
-	return u.FrameReceived.Add(-time.Duration(u.FrameEndSample-u.LastVoicedSample) * time.Second / SampleRate)
+	return u.FrameReceived.Add(-time.Duration(u.FrameEndSample-u.LastVoicedSample) * time.Second / ttspool.SampleRate)
 }
 
 // ResultLog records one result message written to a connection.
