@@ -2,6 +2,7 @@ package sttbench
 
 import (
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -86,11 +87,9 @@ func TestParseConfigAcceptsEmbeddedAndLists(t *testing.T) {
 
 func TestOptionDefaultComesFromEnvironment(t *testing.T) {
 	t.Setenv("STTBENCH_CONCURRENCY", "3,6")
-	for _, o := range Options {
-		if o.Name == "concurrency" {
-			assert.Equal(t, "3,6", o.DefaultValue())
-		}
-	}
+	i := slices.IndexFunc(Options, func(o Option) bool { return o.Name == "concurrency" })
+	require.GreaterOrEqual(t, i, 0, "no -concurrency option")
+	assert.Equal(t, "3,6", Options[i].DefaultValue())
 }
 
 func TestREADMEDocumentsEveryFlag(t *testing.T) {

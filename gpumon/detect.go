@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sttbench/sttbench/internal/abbrev"
 )
 
 // Selection is the GPU that Detect chose, and why.
@@ -149,7 +151,7 @@ func detectFrom(cfg Config, apps string, gpus func() (string, error)) Selection 
 		why = fmt.Sprintf("process %d (%s) on nvidia-smi's host holds the most GPU memory (%s); none is Python and no process name mentions %s",
 			best.pid, best.name, mib(best.memMiB), strings.Join(cfg.hints(), ", "))
 	case best.hint != "":
-		why = fmt.Sprintf("Python process %d mentions %q (%s), %s", best.pid, best.hint, shorten(best.cmdline), mib(best.memMiB))
+		why = fmt.Sprintf("Python process %d mentions %q (%s), %s", best.pid, best.hint, abbrev.String(best.cmdline, 100), mib(best.memMiB))
 	default:
 		why = fmt.Sprintf("Python process %d holds the most GPU memory (%s), %s; no Python command line mentions %s",
 			best.pid, mib(best.memMiB), describeCmdline(best), strings.Join(cfg.hints(), ", "))
@@ -227,7 +229,7 @@ func describeCmdline(p process) string {
 	if p.cmdline == "" {
 		return p.name + ", command line not visible in /proc"
 	}
-	return shorten(p.cmdline)
+	return abbrev.String(p.cmdline, 100)
 }
 
 func plural(n int, one, many string) string {
@@ -242,15 +244,6 @@ func mib(n int) string {
 		return "memory unknown"
 	}
 	return strconv.Itoa(n) + " MiB"
-}
-
-// shorten keeps a command line readable in a one-line reason.
-func shorten(s string) string {
-	const maxRunes = 100
-	if r := []rune(s); len(r) > maxRunes {
-		return string(r[:maxRunes-1]) + "…"
-	}
-	return s
 }
 
 // parseApps parses --query-compute-apps=pid,gpu_uuid,process_name,used_memory
@@ -384,7 +377,7 @@ func query(ctx context.Context, cfg Config, path string, args ...string) (string
 func firstLine(s string) string {
 	for line := range strings.Lines(s) {
 		if line = strings.TrimSpace(line); line != "" {
-			return shorten(line)
+			return abbrev.String(line, 100)
 		}
 	}
 	return ""

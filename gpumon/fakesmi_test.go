@@ -26,8 +26,7 @@ func TestFakeSMIProgram(t *testing.T) {
 
 	sel, err := Detect(t.Context(), Config{ProcRoot: fakeProc(t, capturedCmdlines)})
 	require.NoError(t, err)
-	assert.Equal(t, Selection{ID: "0", Index: 0, UUID: uuidA, PID: 440, Reason: sel.Reason}, sel)
-	assert.Contains(t, sel.Reason, `440 mentions "parakeet"`)
+	assert.Equal(t, Selection{ID: "0", Index: 0, UUID: uuidA, PID: 440, Reason: "GPU 0 (" + uuidA + `): Python process 440 mentions "parakeet" (python3 /opt/svc/parakeet_service/main.py 5), 2208 MiB`}, sel)
 
 	m, err := Start(t.Context(), Config{}, sel.ID)
 	require.NoError(t, err)

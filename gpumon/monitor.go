@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/sttbench/sttbench/internal/abbrev"
 )
 
 const (
@@ -419,7 +421,7 @@ func (m *Monitor) skip(text string) {
 		if len(m.lastBad) == keepSkipped {
 			m.lastBad = slices.Delete(m.lastBad, 0, 1)
 		}
-		m.lastBad = append(m.lastBad, shorten(text))
+		m.lastBad = append(m.lastBad, abbrev.String(text, 100))
 	}
 }
 
@@ -531,7 +533,7 @@ func (m *Monitor) message() string {
 	var parts []string
 	for line := range strings.Lines(m.stderr.String()) {
 		if line = strings.TrimSpace(line); line != "" {
-			parts = append(parts, shorten(line))
+			parts = append(parts, abbrev.String(line, 100))
 		}
 	}
 	if len(parts) > keepSkipped {

@@ -3,16 +3,16 @@ package harness
 import (
 	"encoding/binary"
 	"time"
+
+	"github.com/sttbench/sttbench/ttspool"
 )
 
 // Frame layout of the realtime stream: what a live microphone delivers.
 const (
-	// SampleRate of the streamed audio, in Hz.
-	SampleRate = 16000
 	// FrameSamples is the number of samples in one binary frame (100 ms).
 	FrameSamples = 1600
 	// FrameDuration is the audio time one frame covers.
-	FrameDuration  = time.Duration(FrameSamples) * time.Second / SampleRate
+	FrameDuration  = time.Duration(FrameSamples) * time.Second / ttspool.SampleRate
 	bytesPerSample = 2
 )
 

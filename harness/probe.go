@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/sttbench/sttbench/internal/abbrev"
 	"github.com/sttbench/sttbench/ttspool"
 )
 
@@ -55,7 +55,7 @@ func WriteProbeReport(w io.Writer, res SessionResult) {
 	add(res.EOS, "end of speech (EOS): the speaker stopped")
 	add(res.SilenceEnd, "last frame sent (end of %d frames, trailing silence included)", res.FramesSent)
 	for _, m := range res.Messages {
-		add(m.At, "received %s", abbreviate(m.Raw, 160))
+		add(m.At, "received %s", abbrev.String(m.Raw, 160))
 	}
 	slices.SortStableFunc(tl, func(a, b timelineEntry) int { return a.at.Compare(b.at) })
 	for _, e := range tl {
@@ -107,11 +107,3 @@ func Verdict(res SessionResult) string {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func abbreviate(s string, n int) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}

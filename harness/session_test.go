@@ -407,6 +407,6 @@ func TestConfigValidate(t *testing.T) {
 func TestLastVoicedFrame(t *testing.T) {
 	assert.Equal(t, 0, lastVoicedFrame(0))
 	assert.Equal(t, 0, lastVoicedFrame(100*time.Millisecond), "a sample ending on the boundary belongs to the frame before")
-	assert.Equal(t, 1, lastVoicedFrame(100*time.Millisecond+time.Second/SampleRate))
+	assert.Equal(t, 1, lastVoicedFrame(100*time.Millisecond+time.Second/ttspool.SampleRate))
 	assert.Equal(t, 89, lastVoicedFrame(8950*time.Millisecond))
 }

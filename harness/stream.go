@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/sttbench/sttbench/internal/abbrev"
 	"github.com/sttbench/sttbench/internal/stats"
 	"github.com/sttbench/sttbench/ttspool"
 )
@@ -493,7 +494,7 @@ func reasonFor(res *SessionResult, end ending) string {
 	switch res.Outcome {
 	case Errored:
 		if len(res.ServiceErrors) > 0 {
-			return fmt.Sprintf("service error %q", abbreviate(res.ServiceErrors[0], 120))
+			return fmt.Sprintf("service error %q", abbrev.String(res.ServiceErrors[0], 120))
 		}
 		return end.reason
 	case Failed:

@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/sttbench/sttbench/internal/abbrev"
 )
 
 // cacheVersion is hashed into every key. Bump it whenever decoding,
@@ -69,7 +71,7 @@ func (c clipCache) load(key, text string) (Clip, error) {
 		return Clip{}, fmt.Errorf("cache entry %s: %w", c.path(key), err)
 	}
 	if clip.Text != text {
-		return Clip{}, fmt.Errorf("cache entry %s holds text %q, want %q", c.path(key), abbrev(clip.Text, 40), abbrev(text, 40))
+		return Clip{}, fmt.Errorf("cache entry %s holds text %q, want %q", c.path(key), abbrev.String(clip.Text, 40), abbrev.String(text, 40))
 	}
 	return clip, nil
 }
@@ -144,7 +146,7 @@ func (c clipCache) store(key string, clip Clip) error {
 	// Remove the temp file on every failure path; after a successful
 	// rename the name is gone and Remove is a harmless no-op.
 	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(encodeWAV(clip.PCM, metaChunkID, meta))
+	_, werr := tmp.Write(encodeWAV(clip.PCM, SampleRate, metaChunkID, meta))
 	serr := tmp.Sync()
 	cerr := tmp.Close()
 	if err := errors.Join(werr, serr, cerr); err != nil {

@@ -10,6 +10,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/sttbench/sttbench/internal/abbrev"
 )
 
 // Defaults for the zero values of Config.
@@ -251,7 +253,7 @@ func (b *builder) clip(ctx context.Context, text string) (Clip, error) {
 		return Clip{}, fmt.Errorf("tts POST %s: %w", b.cfg.URL, err)
 	}
 	if err := b.cache.store(key, c); err != nil {
-		return Clip{}, fmt.Errorf("clip %q: %w", abbrev(text, 40), err)
+		return Clip{}, fmt.Errorf("clip %q: %w", abbrev.String(text, 40), err)
 	}
 	b.finished(false)
 	return c, nil

@@ -322,18 +322,18 @@ func TestBuildCorruptCache(t *testing.T) {
 			c, err := parseCacheEntry(good)
 			require.NoError(t, err)
 			meta, _ := json.Marshal(clipMeta{Text: "Someone else's text.", SpeechEndSamples: 100})
-			return encodeWAV(c.PCM, metaChunkID, meta)
+			return encodeWAV(c.PCM, SampleRate, metaChunkID, meta)
 		}},
 		{"speech end beyond the audio", func(t *testing.T, _ string, good []byte) []byte {
 			c, err := parseCacheEntry(good)
 			require.NoError(t, err)
 			meta, _ := json.Marshal(clipMeta{Text: text, SpeechEndSamples: len(c.PCM) + 1})
-			return encodeWAV(c.PCM, metaChunkID, meta)
+			return encodeWAV(c.PCM, SampleRate, metaChunkID, meta)
 		}},
 		{"no metadata", func(t *testing.T, _ string, good []byte) []byte {
 			c, err := parseCacheEntry(good)
 			require.NoError(t, err)
-			return encodeWAV(c.PCM, "", nil)
+			return encodeWAV(c.PCM, SampleRate, "", nil)
 		}},
 		{"wrong rate", func(_ *testing.T, _ string, good []byte) []byte {
 			b := slices.Clone(good)

@@ -76,17 +76,20 @@ func TestResampleTone(t *testing.T) {
 }
 
 func TestResampleAntiAliasing(t *testing.T) {
+	// Resample promises about 90 dB of stopband attenuation; these tones
+	// measured 103.2, 108.5, 94.4 and 103.5 dB. The bound sits just under
+	// the promise, so a filter that loses its stopband fails.
+	const minAtten = 85.0 // dB
 	tests := []struct {
-		name     string
-		freq     float64
-		from     int
-		minAtten float64 // dB
+		name string
+		freq float64
+		from int
 	}{
 		// 10 kHz would alias to 6 kHz at 16 kHz.
-		{"10 kHz at 24 kHz", 10000, 24000, 40},
-		{"12 kHz at 44.1 kHz", 12000, 44100, 40},
-		{"8.5 kHz at 22.05 kHz", 8500, 22050, 40},
-		{"10 kHz at 44.101 kHz (interpolated taps)", 10000, 44101, 40},
+		{"10 kHz at 24 kHz", 10000, 24000},
+		{"12 kHz at 44.1 kHz", 12000, 44100},
+		{"8.5 kHz at 22.05 kHz", 8500, 22050},
+		{"10 kHz at 44.101 kHz (interpolated taps)", 10000, 44101},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,7 +97,7 @@ func TestResampleAntiAliasing(t *testing.T) {
 			out := Resample(in, tt.from, SampleRate)
 			atten := 20 * math.Log10(rms(in)/rms(middle(out)))
 			t.Logf("attenuation %.1f dB", atten)
-			assert.GreaterOrEqual(t, atten, tt.minAtten, "attenuation in dB")
+			assert.GreaterOrEqual(t, atten, minAtten, "attenuation in dB")
 		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 	"unicode"
+
+	"github.com/sttbench/sttbench/internal/abbrev"
 )
 
 // ParseTexts reads reference texts, one per line. Surrounding whitespace is
@@ -26,7 +28,7 @@ func ParseTexts(r io.Reader) ([]string, error) {
 		}
 		key := normalizeText(t)
 		if prev, ok := seen[key]; ok {
-			return nil, fmt.Errorf("parse texts: line %d duplicates line %d: %q", line, prev, abbrev(t, 60))
+			return nil, fmt.Errorf("parse texts: line %d duplicates line %d: %q", line, prev, abbrev.String(t, 60))
 		}
 		seen[key] = line
 		texts = append(texts, t)

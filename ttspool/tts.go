@@ -11,7 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/sttbench/sttbench/internal/abbrev"
 )
 
 // maxWAVBytes bounds a TTS response body. A 14 s clip at 24 kHz float is
@@ -87,7 +88,7 @@ var ErrTimeout = errors.New("timed out")
 
 // fail builds an error naming the request.
 func (c *ttsClient) fail(text, format string, args ...any) error {
-	return fmt.Errorf("tts POST %s (text %q): %w", c.url, abbrev(text, 40), fmt.Errorf(format, args...))
+	return fmt.Errorf("tts POST %s (text %q): %w", c.url, abbrev.String(text, 40), fmt.Errorf(format, args...))
 }
 
 // describeTransportError turns the HTTP timeout into words that say which
@@ -102,15 +103,6 @@ func describeTransportError(ctx context.Context, err error, limit time.Duration)
 		return fmt.Errorf("%w: no answer within %v (the HTTP timeout): %w", ErrTimeout, limit, err)
 	}
 	return err
-}
-
-// abbrev shortens s to at most n runes, marking the cut with an ellipsis.
-func abbrev(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
 }
 
 // excerpt is the start of a response body for an error message.
@@ -130,12 +122,12 @@ func excerpt(b []byte) string {
 func DecodeClip(text string, wav []byte) (Clip, error) {
 	a, err := DecodeWAV(wav)
 	if err != nil {
-		return Clip{}, fmt.Errorf("decode audio for %q: %w", abbrev(text, 40), err)
+		return Clip{}, fmt.Errorf("decode audio for %q: %w", abbrev.String(text, 40), err)
 	}
 	pcm := toInt16(Resample(a.Mono(), a.Rate, SampleRate))
 	trimmed, end, err := Trim(pcm)
 	if err != nil {
-		return Clip{}, fmt.Errorf("decode audio for %q: %w", abbrev(text, 40), err)
+		return Clip{}, fmt.Errorf("decode audio for %q: %w", abbrev.String(text, 40), err)
 	}
 	// Copy so the clip does not pin the untrimmed samples in memory.
 	return Clip{Text: text, PCM: append([]int16(nil), trimmed...), SpeechEnd: end}, nil

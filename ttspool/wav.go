@@ -287,9 +287,15 @@ func head(b []byte, n int) []byte {
 	return b
 }
 
-// encodeWAV writes 16-bit mono PCM at SampleRate as a canonical WAV, with
-// an optional extra chunk (metaID, meta) placed before the data chunk.
-func encodeWAV(pcm []int16, metaID string, meta []byte) []byte {
+// EncodeWAV encodes mono int16 samples at rate (Hz) as a canonical
+// RIFF/WAVE file: 16-bit PCM, a 44-byte header, then the samples
+// little-endian. It is the one WAV writer of the suite: the clip cache and
+// the reference TTS use it.
+func EncodeWAV(pcm []int16, rate int) []byte { return encodeWAV(pcm, rate, "", nil) }
+
+// encodeWAV writes 16-bit mono PCM at rate as a canonical WAV, with an
+// optional extra chunk (metaID, meta) placed before the data chunk.
+func encodeWAV(pcm []int16, rate int, metaID string, meta []byte) []byte {
 	var buf bytes.Buffer
 	le := binary.LittleEndian
 	chunk := func(id string, body []byte) {
@@ -306,8 +312,8 @@ func encodeWAV(pcm []int16, metaID string, meta []byte) []byte {
 	fmtBody := make([]byte, 16)
 	le.PutUint16(fmtBody[0:], formatPCM)
 	le.PutUint16(fmtBody[2:], 1)
-	le.PutUint32(fmtBody[4:], SampleRate)
-	le.PutUint32(fmtBody[8:], SampleRate*2)
+	le.PutUint32(fmtBody[4:], uint32(rate))
+	le.PutUint32(fmtBody[8:], uint32(rate)*2)
 	le.PutUint16(fmtBody[12:], 2)
 	le.PutUint16(fmtBody[14:], 16)
 	chunk("fmt ", fmtBody)

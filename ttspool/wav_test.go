@@ -297,7 +297,7 @@ func TestDecodeWAVFixtures(t *testing.T) {
 
 func TestEncodeWAVRoundTrip(t *testing.T) {
 	pcm := []int16{-32768, -1, 0, 1, 32767, 12345}
-	a, err := DecodeWAV(encodeWAV(pcm, "stbm", []byte("odd")))
+	a, err := DecodeWAV(encodeWAV(pcm, SampleRate, "stbm", []byte("odd")))
 	require.NoError(t, err)
 	assert.Equal(t, SampleRate, a.Rate)
 	assert.Equal(t, 1, a.Channels)
@@ -337,4 +337,20 @@ func FuzzDecodeWAV(f *testing.F) {
 			t.Fatalf("bad clip: %d samples, speech end %v", len(c.PCM), c.SpeechEnd)
 		}
 	})
+}
+
+// EncodeWAV writes the canonical 44-byte header, and DecodeWAV reads back
+// the rate and the samples.
+func TestEncodeWAV(t *testing.T) {
+	pcm := []int16{0, 1, -1, 32767, -32768}
+	b := EncodeWAV(pcm, 24000)
+	require.Len(t, b, 44+2*len(pcm))
+	assert.Equal(t, "RIFF", string(b[0:4]))
+	assert.Equal(t, "WAVEfmt ", string(b[8:16]))
+	assert.Equal(t, "data", string(b[36:40]))
+	assert.Equal(t, []byte{0xff, 0x7f, 0x00, 0x80}, b[44+6:])
+	a, err := DecodeWAV(b)
+	require.NoError(t, err)
+	assert.Equal(t, 24000, a.Rate)
+	assert.Equal(t, 1, a.Channels)
 }

@@ -1,9 +1,13 @@
 // Command sttbench-ref runs the reference services of sttbench as one
 // program, for any client: a streaming STT speaking the Parakeet WebSocket
 // protocol (refstt) and a TTS answering Chatterbox requests (reftts). The
-// STT's fault knobs are flags; it stops on SIGINT or SIGTERM.
+// STT's knobs are flags named exactly like the query parameters of an
+// "embedded?..." STT URL (the table in README); it stops on SIGINT or SIGTERM.
 //
-//	sttbench-ref -stt-addr 127.0.0.1:8000 -tts-addr 127.0.0.1:8004 -wer 0.1 -latency-scale 2
+//	sttbench-ref -stt-addr 127.0.0.1:8000 -tts-addr 127.0.0.1:8004 -wer 0.1 -latency 2 -per_sec 40ms
+//
+// The flags' earlier spellings -latency-scale, -per-sec, -batch-window,
+// -max-batch, -close-after and -api-key are still accepted.
 package main
 
 import (
@@ -33,8 +37,19 @@ func main() {
 	}
 }
 
+// oldSpelling maps a knob to the flag name it had before flags took the
+// query parameters' names; both are accepted.
+var oldSpelling = map[string]string{
+	"latency":      "latency-scale",
+	"per_sec":      "per-sec",
+	"batch_window": "batch-window",
+	"max_batch":    "max-batch",
+	"close":        "close-after",
+	"api_key":      "api-key",
+}
+
 // run starts both services as args configure them, prints their URLs on
-// stdout and serves until ctx is cancelled. The API key comes from -api-key
+// stdout and serves until ctx is cancelled. The API key comes from -api_key
 // or else $STT_API_KEY, and is never printed.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sttbench-ref", flag.ContinueOnError)
@@ -42,19 +57,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sttAddr := fs.String("stt-addr", "127.0.0.1:8000", "`address` of the STT service (WebSocket at /ws)")
 	ttsAddr := fs.String("tts-addr", "127.0.0.1:8004", "`address` of the TTS service (POST /tts)")
 	var cfg refstt.Config
-	fs.Float64Var(&cfg.WordErrorRate, "wer", 0, "`fraction` (0..1) of words substituted")
-	fs.Float64Var(&cfg.LatencyScale, "latency-scale", 1, "`multiplier` of the modelled processing time")
-	fs.DurationVar(&cfg.Base, "base", refstt.DefaultBase, "fixed processing time of a batch")
-	fs.DurationVar(&cfg.PerAudioSecond, "per-sec", refstt.DefaultPerAudioSecond, "processing time per second of audio in a batch")
-	fs.DurationVar(&cfg.BatchWindow, "batch-window", refstt.DefaultBatchWindow, "how long the worker gathers a batch")
-	fs.IntVar(&cfg.MaxBatch, "max-batch", refstt.DefaultMaxBatch, "most utterances in a batch")
-	fs.IntVar(&cfg.QueueSize, "queue", 0, "most utterances waiting for the worker, shared by all connections; when full, reading audio waits (the Parakeet service uses 64; 0 = unbounded)")
-	fs.Float64Var(&cfg.DropRate, "drop", 0, "`fraction` (0..1) of results never sent")
-	fs.Float64Var(&cfg.LeakRate, "leak", 0, "`fraction` (0..1) of results sent to another session")
-	fs.DurationVar(&cfg.CloseAfter, "close-after", 0, "close each connection after this much audio (0 = never)")
-	fs.Float64Var(&cfg.MalformedRate, "malformed", 0, "`fraction` (0..1) of results sent as invalid JSON")
-	fs.Uint64Var(&cfg.Seed, "seed", 0, "seed of the substituted words")
-	apiKey := fs.String("api-key", "", "require `key` as \"Authorization: Bearer key\" (default $STT_API_KEY)")
+	for _, p := range refstt.Params() {
+		if p.Name == "api_key" {
+			continue // below: it has an environment fallback
+		}
+		set := func(v string) error { return p.Set(&cfg, v) }
+		fs.Func(p.Name, fmt.Sprintf("%s: %s (default %s)", p.Usage, p.Form, p.Default), set)
+		if old, ok := oldSpelling[p.Name]; ok {
+			fs.Func(old, "the earlier spelling of -"+p.Name, set)
+		}
+	}
+	apiKey := fs.String("api_key", "", "require `key` as \"Authorization: Bearer key\" (default $STT_API_KEY)")
+	fs.StringVar(apiKey, oldSpelling["api_key"], "", "the earlier spelling of -api_key")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

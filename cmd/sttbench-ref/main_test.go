@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sttbench/sttbench/internal/leakcheck"
+	"github.com/sttbench/sttbench/internal/refstt"
 	"github.com/sttbench/sttbench/internal/voice"
 	"github.com/sttbench/sttbench/internal/voice/voicetest"
 )
@@ -169,8 +171,9 @@ func TestRunErrors(t *testing.T) {
 	}{
 		{"help", []string{"-h"}, flag.ErrHelp.Error()},
 		{"unknown flag", []string{"-nope"}, "-nope"},
-		{"bad rate", []string{"-wer", "2"}, "WordErrorRate"},
-		{"bad duration", []string{"-close-after", "3"}, "close-after"},
+		{"bad rate", []string{"-wer", "2"}, "-wer: want a fraction between 0 and 1"},
+		{"bad duration", []string{"-close", "3"}, "-close: want a duration"},
+		{"bad duration, earlier spelling", []string{"-close-after", "3"}, "-close-after: want a duration"},
 		{"extra argument", []string{"now"}, "unexpected arguments"},
 		{"bad STT address", []string{"-stt-addr", "no-port"}, "start STT"},
 		{"bad TTS address", []string{"-stt-addr", "127.0.0.1:0", "-tts-addr", "no-port"}, "start TTS"},
@@ -184,5 +187,36 @@ func TestRunErrors(t *testing.T) {
 			assert.Empty(t, stdout.String())
 			assert.NotContains(t, stderr.String(), "top-secret-key")
 		})
+	}
+}
+
+// TestKnobsOneSpelling: every knob of the embedded STT URL is a flag of the
+// same name, and README's knob table lists each once, under that name.
+func TestKnobsOneSpelling(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	_, table, ok := strings.Cut(string(readme), "| knob | meaning | default |")
+	require.True(t, ok, "README has no knob table")
+	table, _, _ = strings.Cut(table, "\n\n")
+	var stderr strings.Builder
+	require.ErrorIs(t, run(t.Context(), []string{"-h"}, io.Discard, &stderr), flag.ErrHelp)
+	rows := regexp.MustCompile("(?m)^\\| `([a-z_]+)=[^`]*` \\|.*\\| ([^|]+) \\|$").FindAllStringSubmatch(table, -1)
+	defaults := map[string]string{}
+	for _, r := range rows {
+		assert.NotContains(t, defaults, r[1], "README lists %s twice", r[1])
+		defaults[r[1]] = r[2]
+	}
+	assert.Len(t, defaults, len(refstt.Params()), "knobs in README's table")
+	for _, p := range refstt.Params() {
+		assert.Contains(t, stderr.String(), "  -"+p.Name+" ", "flag -%s", p.Name)
+		assert.Equal(t, p.Default, defaults[p.Name], "README's default of %s", p.Name)
+	}
+}
+
+// TestEarlierSpellings: the flags' earlier names still set the same knobs.
+func TestEarlierSpellings(t *testing.T) {
+	for _, args := range [][]string{{"-max_batch", "0"}, {"-max-batch", "0"}} {
+		err := run(t.Context(), args, io.Discard, io.Discard)
+		assert.ErrorContains(t, err, "want a whole number >= 1", args)
 	}
 }

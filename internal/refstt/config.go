@@ -64,6 +64,12 @@ type Config struct {
 	// Seed chooses the replacement words of WordErrorRate. Zero is a seed
 	// like any other.
 	Seed uint64
+
+	// KeepSessions is how many session logs the server keeps for
+	// Server.Sessions: those of the latest sessions, so that a long-running
+	// server does not grow without bound. Older logs are dropped and
+	// counted in Stats.SessionsForgotten. Zero means DefaultKeepSessions.
+	KeepSessions int
 }
 
 // Defaults of the latency model and batching; see Config.
@@ -72,6 +78,7 @@ const (
 	DefaultPerAudioSecond = 25 * time.Millisecond
 	DefaultBatchWindow    = 100 * time.Millisecond
 	DefaultMaxBatch       = 16
+	DefaultKeepSessions   = 10000
 )
 
 // Validate reports the first invalid field: negative durations or sizes,
@@ -93,6 +100,9 @@ func (c Config) Validate() error {
 	}
 	if c.QueueSize < 0 {
 		return fmt.Errorf("refstt: QueueSize is %d, want >= 0", c.QueueSize)
+	}
+	if c.KeepSessions < 0 {
+		return fmt.Errorf("refstt: KeepSessions is %d, want >= 0", c.KeepSessions)
 	}
 	for _, r := range []struct {
 		name string
@@ -122,6 +132,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxBatch == 0 {
 		c.MaxBatch = DefaultMaxBatch
 	}
+	if c.KeepSessions == 0 {
+		c.KeepSessions = DefaultKeepSessions
+	}
 	return c
 }
 
@@ -137,54 +150,72 @@ func (c Config) BatchLatency(audio time.Duration) time.Duration {
 	return time.Duration(max(d, 0))
 }
 
-// param describes one query parameter of ParseConfig.
-type param struct {
-	form string // the accepted form, for error messages
-	set  func(c *Config, v string) error
+// Param is one knob of the reference STT: a query parameter of ParseConfig
+// and, spelled the same, a flag of cmd/sttbench-ref. Params lists them all.
+type Param struct {
+	Name    string // the query parameter and flag name, such as "per_sec"
+	Form    string // the values accepted, for help and error messages
+	Default string // what the zero value means, in words
+	Usage   string // what the knob does
+	set     func(c *Config, v string) error
 }
 
-var params = map[string]param{
-	"base":         {"a duration such as 30ms", durationParam(func(c *Config) *time.Duration { return &c.Base })},
-	"per_sec":      {"a duration such as 25ms (per second of audio)", durationParam(func(c *Config) *time.Duration { return &c.PerAudioSecond })},
-	"batch_window": {"a duration such as 100ms", durationParam(func(c *Config) *time.Duration { return &c.BatchWindow })},
-	"close":        {"a duration of audio such as 3s (0 = never)", durationParam(func(c *Config) *time.Duration { return &c.CloseAfter })},
-	"latency":      {"a multiplier >= 0 such as 2", floatParam(func(c *Config) *float64 { return &c.LatencyScale }, math.Inf(1))},
-	"wer":          {"a fraction between 0 and 1 such as 0.1", floatParam(func(c *Config) *float64 { return &c.WordErrorRate }, 1)},
-	"drop":         {"a fraction between 0 and 1 such as 0.2", floatParam(func(c *Config) *float64 { return &c.DropRate }, 1)},
-	"leak":         {"a fraction between 0 and 1 such as 0.5", floatParam(func(c *Config) *float64 { return &c.LeakRate }, 1)},
-	"malformed":    {"a fraction between 0 and 1 such as 0.2", floatParam(func(c *Config) *float64 { return &c.MalformedRate }, 1)},
-	"max_batch": {"a whole number >= 1 such as 16", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return errBadValue
-		}
-		c.MaxBatch = n
-		return nil
-	}},
-	"queue": {"a whole number >= 0 such as 64 (0 = unbounded)", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return errBadValue
-		}
-		c.QueueSize = n
-		return nil
-	}},
-	"seed": {"a whole number >= 0 such as 42", func(c *Config, v string) error {
-		n, err := strconv.ParseUint(v, 10, 64)
-		if err != nil {
-			return errBadValue
-		}
-		c.Seed = n
-		return nil
-	}},
-	"api_key": {"any non-empty string", func(c *Config, v string) error {
-		if v == "" {
-			return errBadValue
-		}
-		c.APIKey = v
-		return nil
-	}},
+// Set parses v into the field of c that p configures. The error says which
+// form p accepts.
+func (p Param) Set(c *Config, v string) error {
+	if err := p.set(c, v); err != nil {
+		return fmt.Errorf("want %s, got %q", p.Form, v)
+	}
+	return nil
 }
+
+// params is the one table of knobs, in the order README lists them.
+var params = []Param{
+	{"wer", "a fraction between 0 and 1 such as 0.1", "0", "fraction of recognized words replaced by another word",
+		floatParam(func(c *Config) *float64 { return &c.WordErrorRate }, 1)},
+	{"drop", "a fraction between 0 and 1 such as 0.2", "0", "fraction of results never sent after their queued notice",
+		floatParam(func(c *Config) *float64 { return &c.DropRate }, 1)},
+	{"leak", "a fraction between 0 and 1 such as 0.5", "0", "fraction of results delivered to another connected session",
+		floatParam(func(c *Config) *float64 { return &c.LeakRate }, 1)},
+	{"malformed", "a fraction between 0 and 1 such as 0.2", "0", "fraction of result messages sent as invalid JSON",
+		floatParam(func(c *Config) *float64 { return &c.MalformedRate }, 1)},
+	{"close", "a duration of audio such as 3s (0 = never)", "never", "close each connection (status 1011) after this much audio",
+		durationParam(func(c *Config) *time.Duration { return &c.CloseAfter })},
+	{"latency", "a multiplier >= 0 such as 2", "1", "multiply the modelled processing time",
+		floatParam(func(c *Config) *float64 { return &c.LatencyScale }, math.Inf(1))},
+	{"base", "a duration such as 30ms", DefaultBase.String(), "fixed processing time of one batch",
+		durationParam(func(c *Config) *time.Duration { return &c.Base })},
+	{"per_sec", "a duration such as 25ms (per second of audio)", DefaultPerAudioSecond.String(), "processing time added per second of audio in a batch",
+		durationParam(func(c *Config) *time.Duration { return &c.PerAudioSecond })},
+	{"batch_window", "a duration such as 100ms", DefaultBatchWindow.String(), "how long the single worker gathers a batch",
+		durationParam(func(c *Config) *time.Duration { return &c.BatchWindow })},
+	{"max_batch", "a whole number >= 1 such as 16", strconv.Itoa(DefaultMaxBatch), "most utterances in one batch",
+		intParam(func(c *Config) *int { return &c.MaxBatch }, 1)},
+	{"queue", "a whole number >= 0 such as 64 (0 = unbounded)", "unbounded", "most utterances waiting for the worker, shared by all connections; when full, reading audio waits",
+		intParam(func(c *Config) *int { return &c.QueueSize }, 0)},
+	{"keep_sessions", "a whole number >= 1 such as 100", strconv.Itoa(DefaultKeepSessions), "session logs kept for tests, the latest ones",
+		intParam(func(c *Config) *int { return &c.KeepSessions }, 1)},
+	{"api_key", "any non-empty string", "none", "refuse handshakes without \"Authorization: Bearer KEY\" (403)",
+		func(c *Config, v string) error {
+			if v == "" {
+				return errBadValue
+			}
+			c.APIKey = v
+			return nil
+		}},
+	{"seed", "a whole number >= 0 such as 42", "0", "choice of replacement words",
+		func(c *Config, v string) error {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return errBadValue
+			}
+			c.Seed = n
+			return nil
+		}},
+}
+
+// Params returns every knob, in a fixed order.
+func Params() []Param { return slices.Clone(params) }
 
 var errBadValue = errors.New("bad value")
 
@@ -195,6 +226,17 @@ func durationParam(field func(*Config) *time.Duration) func(*Config, string) err
 			return errBadValue
 		}
 		*field(c) = d
+		return nil
+	}
+}
+
+func intParam(field func(*Config) *int, minV int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < minV {
+			return errBadValue
+		}
+		*field(c) = n
 		return nil
 	}
 }
@@ -211,25 +253,23 @@ func floatParam(field func(*Config) *float64, maxV float64) func(*Config, string
 }
 
 // ParseConfig builds a Config from URL query parameters, so a service can be
-// described in one string such as "embedded?wer=0.1&latency=2". Accepted:
-// base, per_sec, batch_window, close (Go durations: 30ms, 3s); latency (a
-// multiplier); wer, drop, leak, malformed (fractions 0..1); max_batch;
-// queue; seed; api_key. Absent parameters keep their zero value. The error names the
-// offending parameter and the form it accepts.
+// described in one string such as "embedded?wer=0.1&latency=2". The
+// parameters are those of Params. Absent parameters keep their zero value.
+// The error names the offending parameter and the form it accepts.
 func ParseConfig(q url.Values) (Config, error) {
 	var c Config
 	names := slices.Sorted(maps.Keys(q))
 	for _, name := range names {
-		p, ok := params[name]
-		if !ok {
+		i := slices.IndexFunc(params, func(p Param) bool { return p.Name == name })
+		if i < 0 {
 			return Config{}, fmt.Errorf("refstt: unknown parameter %q; accepted: %s", name, strings.Join(paramNames(), ", "))
 		}
 		vs := q[name]
 		if len(vs) != 1 {
 			return Config{}, fmt.Errorf("refstt: parameter %q given %d times, want once", name, len(vs))
 		}
-		if err := p.set(&c, vs[0]); err != nil {
-			return Config{}, fmt.Errorf("refstt: parameter %q: want %s, got %q", name, p.form, vs[0])
+		if err := params[i].Set(&c, vs[0]); err != nil {
+			return Config{}, fmt.Errorf("refstt: parameter %q: %w", name, err)
 		}
 	}
 	if err := c.Validate(); err != nil {
@@ -238,4 +278,11 @@ func ParseConfig(q url.Values) (Config, error) {
 	return c, nil
 }
 
-func paramNames() []string { return slices.Sorted(maps.Keys(params)) }
+func paramNames() []string {
+	names := make([]string, len(params))
+	for i, p := range params {
+		names[i] = p.Name
+	}
+	slices.Sort(names)
+	return names
+}

@@ -85,6 +85,7 @@ func TestValidate(t *testing.T) {
 		{"negative scale", Config{LatencyScale: -1}, "LatencyScale"},
 		{"NaN scale", Config{LatencyScale: math.NaN()}, "LatencyScale"},
 		{"negative batch", Config{MaxBatch: -1}, "MaxBatch"},
+		{"negative keep", Config{KeepSessions: -1}, "KeepSessions"},
 		{"wer above 1", Config{WordErrorRate: 1.01}, "WordErrorRate"},
 		{"NaN drop", Config{DropRate: math.NaN()}, "DropRate"},
 		{"negative leak", Config{LeakRate: -0.1}, "LeakRate"},
@@ -106,12 +107,30 @@ func TestValidate(t *testing.T) {
 
 func TestAccumulator(t *testing.T) {
 	t.Parallel()
-	for _, rate := range []float64{0, 0.1, 0.2, 1.0 / 3, 0.5, 0.7, 1} {
-		a := accumulator{rate: rate}
+	// The hits are written out by hand: after n events, floor(n*rate) hits.
+	tests := []struct {
+		rate     float64
+		hitsAt   []int // the hit events among the first 10, from 1
+		hits1000 int
+	}{
+		{0, nil, 0},
+		{0.1, []int{10}, 100},
+		{0.2, []int{5, 10}, 200},
+		{1.0 / 3, []int{3, 6, 9}, 333},
+		{0.5, []int{2, 4, 6, 8, 10}, 500},
+		{0.7, []int{2, 3, 5, 6, 8, 9, 10}, 700},
+		{1, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 1000},
+	}
+	for _, tc := range tests {
+		a := accumulator{rate: tc.rate}
+		var hitsAt []int
 		for n := 1; n <= 1000; n++ {
-			a.next()
-			require.Equal(t, int(math.Floor(float64(n)*rate+1e-9)), a.hits, "rate %v after %d", rate, n)
+			if a.next() && n <= 10 {
+				hitsAt = append(hitsAt, n)
+			}
 		}
+		assert.Equal(t, tc.hitsAt, hitsAt, "rate %v", tc.rate)
+		assert.Equal(t, tc.hits1000, a.hits, "rate %v after 1000", tc.rate)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/sttbench/sttbench/internal/leakcheck"
 	"github.com/sttbench/sttbench/internal/voice"
 	"github.com/sttbench/sttbench/internal/voice/voicetest"
+	"github.com/sttbench/sttbench/ttspool"
 )
 
 // TestMain fails the package when a goroutine of this package, of the
@@ -48,8 +49,8 @@ func speech(text string) []int16 {
 	if pcm, ok := speechCache[text]; ok {
 		return pcm
 	}
-	pcm := voicetest.Resample(voice.Synthesize(text, 24000), 24000, SampleRate)
-	pcm = append(pcm, make([]int16, SampleRate)...)
+	pcm := voicetest.Resample(voice.Synthesize(text, 24000), 24000, ttspool.SampleRate)
+	pcm = append(pcm, make([]int16, ttspool.SampleRate)...)
 	speechCache[text] = pcm
 	return pcm
 }

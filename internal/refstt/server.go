@@ -40,10 +40,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/sttbench/sttbench/internal/serve"
+	"github.com/sttbench/sttbench/ttspool"
 )
-
-// SampleRate is the rate of the PCM the server expects, in samples per second.
-const SampleRate = 16000
 
 // Server is the reference STT service, an http.Handler serving /ws. Its
 // methods are safe for concurrent use. Close it to end its connections and
@@ -56,7 +54,8 @@ type Server struct {
 
 	mu       sync.Mutex
 	closed   bool
-	sessions []*session // every session ever accepted, in order of connection
+	sessions []*session // the latest cfg.KeepSessions sessions accepted, in order of connection
+	nextID   int        // the ID of the next session accepted
 	live     []*session // the connected ones, in order of connection
 	handlers sync.WaitGroup
 
@@ -67,7 +66,7 @@ type Server struct {
 	done  chan struct{} // closed when the worker returns
 
 	stats struct {
-		connections, refused, utterances, results, dropped, leaked, malformed, undelivered, batches, queueFull atomic.Int64
+		forgotten, connections, refused, utterances, results, dropped, leaked, malformed, undelivered, batches, queueFull atomic.Int64
 	}
 }
 
@@ -83,6 +82,9 @@ type Stats struct {
 	Undelivered int64 // results whose connection had ended before they could be written
 	Batches     int64 // batches the worker processed
 	QueueFull   int64 // times a session's reader had to wait for room in a full queue
+	// SessionsForgotten counts the session logs dropped to keep only the
+	// latest Config.KeepSessions.
+	SessionsForgotten int64
 }
 
 // SessionLog is the record of one session, for tests.
@@ -116,7 +118,7 @@ type UtteranceLog struct {
 // client sent the last voiced sample if it sends each message as soon as
 // its last sample is due.
 func (u UtteranceLog) EndOfSpeech() time.Time {
-	return u.FrameReceived.Add(-time.Duration(u.FrameEndSample-u.LastVoicedSample) * time.Second / SampleRate)
+	return u.FrameReceived.Add(-time.Duration(u.FrameEndSample-u.LastVoicedSample) * time.Second / ttspool.SampleRate)
 }
 
 // ResultLog records one result message written to a connection.
@@ -184,11 +186,13 @@ func (s *Server) Stats() Stats {
 		Undelivered: c.undelivered.Load(),
 		Batches:     c.batches.Load(),
 		QueueFull:   c.queueFull.Load(),
+
+		SessionsForgotten: c.forgotten.Load(),
 	}
 }
 
-// Sessions returns a copy of the log of every session accepted so far, in
-// order of connection.
+// Sessions returns a copy of the logs of the sessions accepted so far, in
+// order of connection: all of them, or the latest Config.KeepSessions.
 func (s *Server) Sessions() []SessionLog {
 	s.mu.Lock()
 	all := slices.Clone(s.sessions)
@@ -240,7 +244,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 func (s *Server) register(conn *websocket.Conn) *session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess := newSession(s, len(s.sessions), conn)
+	sess := newSession(s, s.nextID, conn)
+	s.nextID++
+	if len(s.sessions) == s.cfg.KeepSessions {
+		// Shift rather than reslice, so the array holds no dropped session.
+		n := copy(s.sessions, s.sessions[1:])
+		s.sessions[n] = nil
+		s.sessions = s.sessions[:n]
+		s.stats.forgotten.Add(1)
+	}
 	s.sessions = append(s.sessions, sess)
 	s.live = append(s.live, sess)
 	s.stats.connections.Add(1)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/sttbench/sttbench/ttspool"
 )
 
 // Voice-activity detection, as a Parakeet server configures its VAD.
@@ -21,7 +23,7 @@ const (
 	// first whole number of windows >= 250 ms.
 	silenceWindows = 8
 	// maxUtterance samples (8 s) force a cut in speech that never pauses.
-	maxUtterance = 8 * SampleRate
+	maxUtterance = 8 * ttspool.SampleRate
 	// A sample above the utterance's peak / voicedDivisor (10%) is voiced,
 	// for pinpointing where speech ended: the 32 ms windows are too coarse.
 	voicedDivisor = 10
@@ -123,7 +125,7 @@ func (s *session) run() {
 		s.conn.CloseNow()
 	}()
 
-	closeAfter := int64(s.srv.cfg.CloseAfter.Seconds() * SampleRate)
+	closeAfter := int64(s.srv.cfg.CloseAfter.Seconds() * ttspool.SampleRate)
 	for {
 		typ, data, err := s.conn.Read(s.ctx)
 		if err != nil {

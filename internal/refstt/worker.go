@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sttbench/sttbench/internal/voice"
+	"github.com/sttbench/sttbench/ttspool"
 )
 
 // chunk is one utterance waiting for recognition.
@@ -61,10 +62,10 @@ func (s *Server) work() {
 		}
 		words := make([][]voice.Word, len(batch))
 		for i, c := range batch {
-			words[i] = voice.Recognize(c.pcm, SampleRate)
+			words[i] = voice.Recognize(c.pcm, ttspool.SampleRate)
 		}
 		// The recognition time is part of the modelled time, not added to it.
-		wait := time.NewTimer(time.Until(start.Add(s.cfg.BatchLatency(time.Duration(samples) * time.Second / SampleRate))))
+		wait := time.NewTimer(time.Until(start.Add(s.cfg.BatchLatency(time.Duration(samples) * time.Second / ttspool.SampleRate))))
 		select {
 		case <-s.ctx.Done():
 			wait.Stop()
@@ -138,7 +139,7 @@ func (s *Server) deliver(c chunk, words []voice.Word) {
 			s.stats.leaked.Add(1)
 		}
 	}
-	res := newResult(words, float64(c.start)/SampleRate)
+	res := newResult(words, float64(c.start)/ttspool.SampleRate)
 	data, err := json.Marshal(res)
 	if err != nil { // cannot happen: the message holds only strings and finite numbers
 		data = []byte(`{"text":""}`)

@@ -14,7 +14,6 @@
 package reftts
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/sttbench/sttbench/internal/serve"
 	"github.com/sttbench/sttbench/internal/voice"
+	"github.com/sttbench/sttbench/ttspool"
 )
 
 // SampleRate is the rate of the WAV the service returns, in samples per
@@ -74,7 +74,7 @@ func serveTTS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("output_format %q is not supported: use wav", req.OutputFormat))
 		return
 	}
-	wav := WAV(voice.Synthesize(req.Text, SampleRate), SampleRate)
+	wav := ttspool.EncodeWAV(voice.Synthesize(req.Text, SampleRate), SampleRate)
 	w.Header().Set("Content-Type", "audio/wav")
 	w.Header().Set("Content-Length", fmt.Sprint(len(wav)))
 	w.Write(wav)
@@ -84,30 +84,6 @@ func writeError(w http.ResponseWriter, status int, detail string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"detail": detail})
-}
-
-// WAV encodes mono int16 samples at rate as a canonical 44-byte-header
-// RIFF/WAVE file.
-func WAV(pcm []int16, rate int) []byte {
-	const header = 44
-	data := 2 * len(pcm)
-	b := make([]byte, header+data)
-	copy(b[0:], "RIFF")
-	binary.LittleEndian.PutUint32(b[4:], uint32(header-8+data))
-	copy(b[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(b[16:], 16)             // fmt chunk size
-	binary.LittleEndian.PutUint16(b[20:], 1)              // PCM
-	binary.LittleEndian.PutUint16(b[22:], 1)              // mono
-	binary.LittleEndian.PutUint32(b[24:], uint32(rate))   // sample rate
-	binary.LittleEndian.PutUint32(b[28:], uint32(2*rate)) // byte rate
-	binary.LittleEndian.PutUint16(b[32:], 2)              // block align
-	binary.LittleEndian.PutUint16(b[34:], 16)             // bits per sample
-	copy(b[36:], "data")
-	binary.LittleEndian.PutUint32(b[40:], uint32(data))
-	for i, v := range pcm {
-		binary.LittleEndian.PutUint16(b[header+2*i:], uint16(v))
-	}
-	return b
 }
 
 // Running is the service listening on a TCP address.

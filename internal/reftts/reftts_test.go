@@ -19,6 +19,7 @@ import (
 	"github.com/sttbench/sttbench/internal/leakcheck"
 	"github.com/sttbench/sttbench/internal/voice"
 	"github.com/sttbench/sttbench/internal/voice/voicetest"
+	"github.com/sttbench/sttbench/ttspool"
 )
 
 // TestMain fails the package when an HTTP server goroutine outlives the
@@ -143,7 +144,7 @@ func TestErrors(t *testing.T) {
 func TestWAV(t *testing.T) {
 	t.Parallel()
 	pcm := []int16{0, 1, -1, 32767, -32768}
-	channels, rate, bits, got := parseWAV(t, WAV(pcm, 8000))
+	channels, rate, bits, got := parseWAV(t, ttspool.EncodeWAV(pcm, 8000))
 	assert.Equal(t, []int{1, 8000, 16}, []int{channels, rate, bits})
 	assert.Equal(t, pcm, got)
 }

@@ -10,18 +10,25 @@ import (
 
 func hello(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }
 
-func get(t *testing.T, url string) string {
-	t.Helper()
+// fetch returns the body of a GET of url. It calls no testing function,
+// so any goroutine may use it.
+func fetch(url string) (string, error) {
 	resp, err := http.Get(url)
 	if err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
+	return string(b), err
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	body, err := fetch(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	return body
 }
 
 func TestListenClose(t *testing.T) {
@@ -70,14 +77,25 @@ func TestShutdownWaitsForRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := make(chan string, 1)
-	go func() { body <- get(t, "http://"+s.Addr()+"/") }()
-	<-started
+	type reply struct {
+		body string
+		err  error
+	}
+	replies := make(chan reply, 1)
+	go func() {
+		body, err := fetch("http://" + s.Addr() + "/")
+		replies <- reply{body, err}
+	}()
+	select {
+	case <-started:
+	case r := <-replies:
+		t.Fatalf("the request ended before the handler started: %q, %v", r.body, r.err)
+	}
 	if err := s.Shutdown(5 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if got := <-body; got != "done" {
-		t.Errorf("body %q", got)
+	if r := <-replies; r.err != nil || r.body != "done" {
+		t.Errorf("body %q, error %v; want \"done\"", r.body, r.err)
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("a later Close: %v", err)

@@ -1,6 +1,7 @@
 package voice
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -27,6 +28,47 @@ func texts(ws []Word) []string {
 	return out
 }
 
+// frame encodes pcm as the benchmark sends it: messages of n little-endian
+// int16 samples, the last one zero-padded, followed by silence zero messages.
+func frame(pcm []int16, n, silence int) [][]byte {
+	var msgs [][]byte
+	for len(pcm) > 0 || silence > 0 {
+		msg := make([]byte, 2*n)
+		if len(pcm) > 0 {
+			k := min(n, len(pcm))
+			for i, v := range pcm[:k] {
+				binary.LittleEndian.PutUint16(msg[2*i:], uint16(v))
+			}
+			pcm = pcm[k:]
+		} else {
+			silence--
+		}
+		msgs = append(msgs, msg)
+	}
+	return msgs
+}
+
+// unframe decodes the messages of frame back into one stream of samples.
+func unframe(msgs [][]byte) []int16 {
+	var pcm []int16
+	for _, m := range msgs {
+		for i := 0; i+1 < len(m); i += 2 {
+			pcm = append(pcm, int16(binary.LittleEndian.Uint16(m[i:])))
+		}
+	}
+	return pcm
+}
+
+func TestFrame(t *testing.T) {
+	t.Parallel()
+	pcm := []int16{1, -2, 3, -32768, 32767}
+	msgs := frame(pcm, 2, 1)
+	require.Len(t, msgs, 4, "3 speech messages, the last padded, and 1 of silence")
+	assert.Equal(t, []byte{1, 0, 0xfe, 0xff}, msgs[0])
+	assert.Equal(t, []byte{0xff, 0x7f, 0, 0}, msgs[2])
+	assert.Equal(t, []int16{1, -2, 3, -32768, 32767, 0, 0, 0}, unframe(msgs))
+}
+
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
 	want := Words(longText)
@@ -40,33 +82,29 @@ func TestRoundTrip(t *testing.T) {
 	tests := []struct {
 		name  string
 		audio func() []int16 // 16 kHz
+		// sameTimes: the words must keep the times of the unframed 24 kHz clip's.
+		sameTimes bool
 	}{
-		{"clean 16 kHz", func() []int16 { return Synthesize(longText, 16000) }},
-		{"24 kHz resampled to 16 kHz", copy24k},
-		{"100 ms frames re-joined", func() []int16 {
-			// The STT receives 1600-sample messages; the last one may be short.
-			pcm := copy24k()
-			var frames [][]int16
-			for len(pcm) > 0 {
-				n := min(1600, len(pcm))
-				frames = append(frames, pcm[:n:n])
-				pcm = pcm[n:]
-			}
-			var joined []int16
-			for _, f := range frames {
-				joined = append(joined, f...)
-			}
-			return joined
-		}},
-		{"white noise at -50 dBFS", func() []int16 { return voicetest.AddNoise(copy24k(), -50, rng) }},
-		{"gain 0.8", func() []int16 { return voicetest.Gain(copy24k(), 0.8) }},
-		{"gain 1.25", func() []int16 { return voicetest.Gain(copy24k(), 1.25) }},
-		{"gain 1.25 and noise at -50 dBFS", func() []int16 { return voicetest.AddNoise(voicetest.Gain(copy24k(), 1.25), -50, rng) }},
+		{"clean 16 kHz", func() []int16 { return Synthesize(longText, 16000) }, false},
+		{"24 kHz resampled to 16 kHz", copy24k, false},
+		{"100 ms frames as sent", func() []int16 {
+			// What the STT receives: little-endian int16 messages of 1600
+			// samples, the last one zero-padded, then 1 s of zero frames;
+			// decoded message by message.
+			return unframe(frame(copy24k(), 1600, 10))
+		}, true},
+		{"white noise at -50 dBFS", func() []int16 { return voicetest.AddNoise(copy24k(), -50, rng) }, false},
+		{"gain 0.8", func() []int16 { return voicetest.Gain(copy24k(), 0.8) }, false},
+		{"gain 1.25", func() []int16 { return voicetest.Gain(copy24k(), 1.25) }, false},
+		{"gain 1.25 and noise at -50 dBFS", func() []int16 { return voicetest.AddNoise(voicetest.Gain(copy24k(), 1.25), -50, rng) }, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Recognize(tc.audio(), 16000)
 			assert.Equal(t, want, texts(got))
+			if tc.sameTimes {
+				assert.Equal(t, Recognize(at24k, 16000), got, "padding and trailing silence move no word")
+			}
 			for _, w := range got {
 				assert.Greater(t, w.Confidence, 0.8, w.Text)
 				assert.Less(t, w.Start, w.End, w.Text)
