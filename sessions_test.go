@@ -53,7 +53,7 @@ func (s *suite) writeSessions(path string) error {
 }
 
 func newSessionRecord(level, round int, r harness.SessionResult) sessionRecord {
-	c, reordered := harness.ScoreSession(r)
+	c, reordered := ScoreSession(r)
 	rec := sessionRecord{
 		Level: level, Round: round, SessionResult: r, Transcript: r.Transcript(),
 		RefWords: c.RefWords(), Hits: c.Hits, Subs: c.Substitutions, Dels: c.Deletions, Ins: c.Insertions,

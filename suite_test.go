@@ -237,7 +237,7 @@ func makeRow(n int, rounds []round) Row {
 		levels[i] = r.level
 		gpu = gpu.merge(r.gpu)
 	}
-	return NewRow(harness.Summarize(n, levels), gpu.util, gpu.vram)
+	return NewRow(Summarize(n, levels), gpu.util, gpu.vram)
 }
 
 // rows is one row per level, aggregating every round of the level.
@@ -258,7 +258,7 @@ func (s *suite) probe(w io.Writer) int {
 		fmt.Fprintf(os.Stderr, "sttbench: %v\n", s.setupErr)
 		return 1
 	}
-	res, err := harness.Probe(s.ctx, s.sessionConfig(), s.clips[0], w)
+	res, err := harness.Probe(s.ctx, s.sessionConfig(), s.clips[0], probeWER, w)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
 		return 1
@@ -312,13 +312,13 @@ func (s *suite) finish(w io.Writer) error {
 func (s *suite) printNotes(w io.Writer) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var sums []harness.LevelSummary
+	var sums []LevelSummary
 	for _, n := range s.levels {
 		levels := make([]harness.LevelResult, len(s.byLevel[n]))
 		for i, r := range s.byLevel[n] {
 			levels[i] = r.level
 		}
-		sums = append(sums, harness.Summarize(n, levels))
+		sums = append(sums, Summarize(n, levels))
 	}
 	WriteNotes(w, sums)
 }

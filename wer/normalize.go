@@ -1,8 +1,8 @@
-package harness
+package wer
 
 // Text normalization for WER scoring.
 //
-// NormalizeText is applied to the reference and to the hypothesis alike, so
+// Normalize is applied to the reference and to the hypothesis alike, so
 // every rule below only has to be consistent, not "right". The pipeline is:
 //
 //  1. tokenize: lowercase; split into word, number and symbol tokens; all other
@@ -14,7 +14,7 @@ package harness
 //     ("U.S." -> "us", "a.m." -> "am").
 //  3. word rewrites: contractions, British -> American spelling, a few
 //     abbreviations, fillers dropped, "per cent" -> "percent".
-//  4. numbers: spelled-out numbers become digits (see normNumbers).
+//  4. numbers: spelled-out numbers become digits (see numbers).
 //  5. units: "%" -> "percent", currency symbols become trailing unit words
 //     ("$5.50" -> "5 dollars 50 cents"). "&" is read as "and", "¢" as "cents".
 //
@@ -52,16 +52,16 @@ import (
 	"unicode/utf8"
 )
 
-// NormalizeText lowercases s and rewrites it into scoring words: punctuation
+// Normalize lowercases s and rewrites it into scoring words: punctuation
 // removed, contractions expanded, British spellings Americanized, fillers
 // dropped and numbers in canonical digit form. The result is idempotent:
-// normalizing strings.Join(NormalizeText(s), " ") returns the same words.
-func NormalizeText(s string) []string {
-	toks := normTokenize(s)
-	toks = normJoinInitialisms(toks)
-	toks = normRewriteWords(toks)
-	toks = normNumbers(toks)
-	toks = normUnits(toks)
+// normalizing strings.Join(Normalize(s), " ") returns the same words.
+func Normalize(s string) []string {
+	toks := tokenize(s)
+	toks = joinInitialisms(toks)
+	toks = rewriteWords(toks)
+	toks = numbers(toks)
+	toks = units(toks)
 	out := make([]string, 0, len(toks))
 	for _, t := range toks {
 		if t.text != "" {
@@ -74,17 +74,17 @@ func NormalizeText(s string) []string {
 // ---------------------------------------------------------------------------
 // Tokens
 
-type normKind uint8
+type tokenKind uint8
 
 const (
-	normWord normKind = iota // letters (and apostrophes between letters)
-	normNum                  // ASCII digits, maybe with decimals or a suffix
-	normSym                  // one of % $ £ €
+	wordTok   tokenKind = iota // letters (and apostrophes between letters)
+	numberTok                  // ASCII digits, maybe with decimals or a suffix
+	symbolTok                  // one of % $ £ €
 )
 
-type normTok struct {
+type token struct {
 	text string
-	kind normKind
+	kind tokenKind
 	brk  bool   // punctuation stood between the previous token and this one
 	sep  string // the exact separator characters before this token
 	// For number tokens produced from spelled-out words: the integer value
@@ -93,58 +93,58 @@ type normTok struct {
 	wordVal int64
 }
 
-func normIsDigit(c rune) bool { return c >= '0' && c <= '9' }
+func isDigit(c rune) bool { return c >= '0' && c <= '9' }
 
-// normIsWordRune reports whether c belongs inside a word: letters, combining
+// isWordRune reports whether c belongs inside a word: letters, combining
 // marks and non-ASCII number characters (superscripts, other scripts).
-func normIsWordRune(c rune) bool {
-	if normIsDigit(c) {
+func isWordRune(c rune) bool {
+	if isDigit(c) {
 		return false
 	}
 	return unicode.IsLetter(c) || unicode.IsMark(c) || unicode.IsNumber(c)
 }
 
-func normIsApostrophe(c rune) bool {
+func isApostrophe(c rune) bool {
 	return c == '\'' || c == '\u2019' || c == '\u2018' || c == '\u02bc'
 }
 
-// normIsSoftSep reports separators that do not break a number phrase.
-func normIsSoftSep(c rune) bool {
+// isSoftSep reports separators that do not break a number phrase.
+func isSoftSep(c rune) bool {
 	return unicode.IsSpace(c) || c == '-' || c == '\u2010' || c == '\u2011' ||
 		unicode.Is(unicode.Cf, c) || unicode.IsControl(c)
 }
 
-func normTokenize(s string) []normTok {
+func tokenize(s string) []token {
 	rs := []rune(strings.ToLower(s))
-	var toks []normTok
+	var toks []token
 	var sep []rune
 	brk := false
-	emit := func(text string, kind normKind) {
-		toks = append(toks, normTok{text: text, kind: kind, brk: brk, sep: string(sep), wordVal: -1})
+	emit := func(text string, kind tokenKind) {
+		toks = append(toks, token{text: text, kind: kind, brk: brk, sep: string(sep), wordVal: -1})
 		sep = sep[:0]
 		brk = false
 	}
 	for i := 0; i < len(rs); {
 		c := rs[i]
 		switch {
-		case normIsDigit(c):
-			text, n := normScanNumber(rs, i)
-			emit(text, normNum)
+		case isDigit(c):
+			text, n := scanNumber(rs, i)
+			emit(text, numberTok)
 			i += n
-		case normIsWordRune(c):
-			text, n := normScanWord(rs, i)
-			emit(text, normWord)
+		case isWordRune(c):
+			text, n := scanWord(rs, i)
+			emit(text, wordTok)
 			i += n
 		case c == '%' || c == '$' || c == '£' || c == '€':
-			emit(string(c), normSym)
+			emit(string(c), symbolTok)
 			i++
 		case c == '&':
-			emit("and", normWord)
+			emit("and", wordTok)
 			i++
 		case c == '¢':
-			emit("cents", normWord)
+			emit("cents", wordTok)
 			i++
-		case normIsSoftSep(c):
+		case isSoftSep(c):
 			sep = append(sep, c)
 			i++
 		default:
@@ -156,17 +156,17 @@ func normTokenize(s string) []normTok {
 	return toks
 }
 
-// normScanWord reads a word starting at rs[i]. Apostrophes are kept (as ')
+// scanWord reads a word starting at rs[i]. Apostrophes are kept (as ')
 // only between two word characters.
-func normScanWord(rs []rune, i int) (string, int) {
+func scanWord(rs []rune, i int) (string, int) {
 	var b strings.Builder
 	j := i
 	for j < len(rs) {
 		c := rs[j]
 		switch {
-		case normIsWordRune(c):
+		case isWordRune(c):
 			b.WriteRune(c)
-		case normIsApostrophe(c) && j+1 < len(rs) && normIsWordRune(rs[j+1]):
+		case isApostrophe(c) && j+1 < len(rs) && isWordRune(rs[j+1]):
 			b.WriteByte('\'')
 		default:
 			return b.String(), j - i
@@ -176,12 +176,12 @@ func normScanWord(rs []rune, i int) (string, int) {
 	return b.String(), j - i
 }
 
-// normScanNumber reads a number starting at the digit rs[i]: digits with
+// scanNumber reads a number starting at the digit rs[i]: digits with
 // thousands separators ("2,000,000"), an optional decimal part ("3.5"), an
 // hour's ":00" (dropped) or an ordinal/plural suffix ("21st", "1990s",
 // "1990's").
-func normScanNumber(rs []rune, i int) (string, int) {
-	digitAt := func(k int) bool { return k < len(rs) && normIsDigit(rs[k]) }
+func scanNumber(rs []rune, i int) (string, int) {
+	digitAt := func(k int) bool { return k < len(rs) && isDigit(rs[k]) }
 	j := i
 	for digitAt(j) {
 		j++
@@ -213,7 +213,7 @@ func normScanNumber(rs []rune, i int) (string, int) {
 	}
 	// suffixes
 	k := j
-	for k < len(rs) && normIsWordRune(rs[k]) {
+	for k < len(rs) && isWordRune(rs[k]) {
 		k++
 	}
 	switch string(rs[j:k]) {
@@ -221,7 +221,7 @@ func normScanNumber(rs []rune, i int) (string, int) {
 		b.WriteString(string(rs[j:k]))
 		j = k
 	case "":
-		if j+1 < len(rs) && normIsApostrophe(rs[j]) && rs[j+1] == 's' && (j+2 >= len(rs) || !normIsWordRune(rs[j+2])) {
+		if j+1 < len(rs) && isApostrophe(rs[j]) && rs[j+1] == 's' && (j+2 >= len(rs) || !isWordRune(rs[j+2])) {
 			b.WriteByte('s')
 			j += 2
 		}
@@ -232,22 +232,22 @@ func normScanNumber(rs []rune, i int) (string, int) {
 // ---------------------------------------------------------------------------
 // Initialisms
 
-func normIsSingleLetter(t normTok) bool {
-	if t.kind != normWord {
+func isSingleLetter(t token) bool {
+	if t.kind != wordTok {
 		return false
 	}
 	r, n := utf8.DecodeRuneInString(t.text)
 	return n == len(t.text) && unicode.IsLetter(r)
 }
 
-// normJoinInitialisms joins single letters separated by a bare period:
+// joinInitialisms joins single letters separated by a bare period:
 // "u.s.a." -> "usa", "a.m." -> "am", "e.g." -> "eg".
-func normJoinInitialisms(toks []normTok) []normTok {
-	out := make([]normTok, 0, len(toks))
+func joinInitialisms(toks []token) []token {
+	out := make([]token, 0, len(toks))
 	for i := 0; i < len(toks); {
-		if normIsSingleLetter(toks[i]) {
+		if isSingleLetter(toks[i]) {
 			j := i + 1
-			for j < len(toks) && normIsSingleLetter(toks[j]) && toks[j].sep == "." {
+			for j < len(toks) && isSingleLetter(toks[j]) && toks[j].sep == "." {
 				j++
 			}
 			if j-i >= 2 {
@@ -271,14 +271,14 @@ func normJoinInitialisms(toks []normTok) []normTok {
 // ---------------------------------------------------------------------------
 // Word rewrites: contractions, spelling, abbreviations, fillers
 
-var normFillers = map[string]bool{
+var fillers = map[string]bool{
 	"um": true, "umm": true, "uh": true, "uhh": true, "uhm": true,
 	"hmm": true, "hm": true, "mm": true, "mmm": true,
 	"er": true, "erm": true, "ah": true, "ahh": true,
 }
 
 // Whole-word contractions that the suffix rules below would get wrong.
-var normContractionWords = map[string][]string{
+var contractionWords = map[string][]string{
 	"won't":  {"will", "not"},
 	"can't":  {"can", "not"},
 	"cannot": {"can", "not"},
@@ -289,13 +289,13 @@ var normContractionWords = map[string][]string{
 }
 
 // Stems whose 's is "is" (otherwise 's is kept: possessive).
-var normIsStems = map[string]bool{
+var isStems = map[string]bool{
 	"it": true, "that": true, "what": true, "there": true, "here": true,
 	"he": true, "she": true, "who": true, "where": true, "how": true,
 	"when": true, "why": true, "this": true,
 }
 
-var normContractionSuffixes = []struct{ suffix, word string }{
+var contractionSuffixes = []struct{ suffix, word string }{
 	{"n't", "not"},
 	{"'re", "are"},
 	{"'ve", "have"},
@@ -305,15 +305,15 @@ var normContractionSuffixes = []struct{ suffix, word string }{
 	{"'s", "is"},
 }
 
-// normExpandContraction splits a word with apostrophes into its expansion,
+// expandContraction splits a word with apostrophes into its expansion,
 // peeling suffixes from the end: "wouldn't've" -> would not have.
-func normExpandContraction(w string) []string {
+func expandContraction(w string) []string {
 	if !strings.Contains(w, "'") && w != "cannot" {
 		return []string{w}
 	}
 	var tail []string // expansion words, in reverse order
 	for {
-		if exp, ok := normContractionWords[w]; ok {
+		if exp, ok := contractionWords[w]; ok {
 			for k := len(exp) - 1; k >= 0; k-- {
 				tail = append(tail, exp[k])
 			}
@@ -321,12 +321,12 @@ func normExpandContraction(w string) []string {
 			break
 		}
 		matched := false
-		for _, cs := range normContractionSuffixes {
+		for _, cs := range contractionSuffixes {
 			stem, ok := strings.CutSuffix(w, cs.suffix)
 			if !ok || stem == "" || strings.HasSuffix(stem, "'") {
 				continue
 			}
-			if cs.suffix == "'s" && !normIsStems[stem] {
+			if cs.suffix == "'s" && !isStems[stem] {
 				continue
 			}
 			tail = append(tail, cs.word)
@@ -348,12 +348,12 @@ func normExpandContraction(w string) []string {
 	return out
 }
 
-// normReplace maps single words to their canonical spelling (one or more
+// replacements maps single words to their canonical spelling (one or more
 // words separated by spaces). Built in init from the tables below; no value
 // is itself a key.
-var normReplace = map[string]string{}
+var replacements = map[string]string{}
 
-var normAbbreviations = map[string]string{
+var abbreviations = map[string]string{
 	"mr":      "mister",
 	"mrs":     "missus",
 	"ok":      "okay",
@@ -363,7 +363,7 @@ var normAbbreviations = map[string]string{
 
 // British -> American spellings not covered by the generated families
 // below, as british:american pairs.
-const normBritishWords = `
+const britishWords = `
 grey:gray greys:grays greyer:grayer greyish:grayish programme:program
 programmes:programs catalogue:catalog catalogues:catalogs
 catalogued:cataloged analogue:analog analogues:analogs defence:defense
@@ -389,26 +389,26 @@ jewellers:jewelers woollen:woolen
 `
 
 // -our -> -or
-var normOurStems = []string{
+var ourStems = []string{
 	"arbo", "ardo", "armo", "behavio", "cando", "clamo", "colo", "demeano",
 	"endeavo", "favo", "flavo", "fervo", "harbo", "hono", "humo", "labo",
 	"neighbo", "odo", "parlo", "ranco", "rigo", "rumo", "savo", "splendo",
 	"tumo", "valo", "vapo", "vigo",
 }
 
-var normOurSuffixes = []string{
+var ourSuffixes = []string{
 	"", "s", "ed", "ing", "er", "ers", "ful", "fully", "less", "ite", "ites",
 	"able", "ably", "al", "ally", "hood", "hoods", "y",
 }
 
 // -re -> -er
-var normReStems = []string{
+var reStems = []string{
 	"cent", "theat", "met", "kilomet", "centimet", "millimet", "lit", "fib",
 	"calib", "somb", "sab", "lust", "spect", "meag", "scept", "goit",
 }
 
 // -ise -> -ize
-var normIseStems = []string{
+var iseStems = []string{
 	"agon", "apolog", "author", "capital", "categor", "central", "character",
 	"civil", "critic", "custom", "emphas", "energ", "equal", "fertil",
 	"final", "global", "harmon", "hospital", "ideal", "immun", "item",
@@ -421,15 +421,15 @@ var normIseStems = []string{
 	"terror", "trivial", "util", "vandal", "visual", "vocal",
 }
 
-var normIseSuffixes = []string{
+var iseSuffixes = []string{
 	"ise", "ised", "ises", "ising", "isation", "isations", "iser", "isers",
 }
 
 // -yse -> -yze
-var normYseStems = []string{"anal", "paral", "catal", "breathal", "dial", "electrol", "hydrol"}
+var yseStems = []string{"anal", "paral", "catal", "breathal", "dial", "electrol", "hydrol"}
 
 // doubled l before a suffix -> single l
-var normLlStems = []string{
+var llStems = []string{
 	"travel", "cancel", "label", "model", "fuel", "signal", "total", "level",
 	"marvel", "counsel", "quarrel", "dial", "channel", "tunnel", "funnel",
 	"equal", "rival", "pencil", "panel", "shovel", "snorkel", "yodel", "grovel",
@@ -439,73 +439,73 @@ var normLlStems = []string{
 func init() {
 	add := func(from, to string) {
 		if from != to {
-			normReplace[from] = to
+			replacements[from] = to
 		}
 	}
-	for _, st := range normOurStems {
-		for _, suf := range normOurSuffixes {
+	for _, st := range ourStems {
+		for _, suf := range ourSuffixes {
 			add(st+"ur"+suf, st+"r"+suf)
 		}
 	}
-	for _, st := range normReStems {
+	for _, st := range reStems {
 		add(st+"re", st+"er")
 		add(st+"res", st+"ers")
 		add(st+"red", st+"ered")
 		add(st+"ring", st+"ering")
 	}
-	for _, st := range normIseStems {
-		for _, suf := range normIseSuffixes {
+	for _, st := range iseStems {
+		for _, suf := range iseSuffixes {
 			add(st+suf, st+"iz"+suf[2:])
 		}
 	}
-	for _, st := range normYseStems {
+	for _, st := range yseStems {
 		for _, suf := range []string{"yse", "ysed", "yses", "ysing", "yser", "ysers"} {
 			add(st+suf, st+"yz"+suf[2:])
 		}
 	}
-	for _, st := range normLlStems {
+	for _, st := range llStems {
 		for _, suf := range []string{"led", "ling", "ler", "lers"} {
 			add(st+suf, st+suf[1:])
 		}
 	}
-	for _, pair := range strings.Fields(normBritishWords) {
+	for _, pair := range strings.Fields(britishWords) {
 		from, to, _ := strings.Cut(pair, ":")
 		add(from, to)
 	}
-	for k, v := range normAbbreviations {
+	for k, v := range abbreviations {
 		add(k, v)
 	}
 }
 
-// normRewriteWords expands contractions, maps spellings and abbreviations,
+// rewriteWords expands contractions, maps spellings and abbreviations,
 // drops fillers and merges "per cent".
-func normRewriteWords(toks []normTok) []normTok {
-	out := make([]normTok, 0, len(toks))
+func rewriteWords(toks []token) []token {
+	out := make([]token, 0, len(toks))
 	pendingBrk := false // a dropped filler stood between punctuation
-	push := func(t normTok) {
+	push := func(t token) {
 		t.brk = t.brk || pendingBrk
 		pendingBrk = false
 		out = append(out, t)
 	}
 	for _, t := range toks {
-		if t.kind != normWord {
+		if t.kind != wordTok {
 			push(t)
 			continue
 		}
-		for k, w := range normExpandContraction(t.text) {
-			if r, ok := normReplace[w]; ok {
+		for k, w := range expandContraction(t.text) {
+			if r, ok := replacements[w]; ok {
 				w = r
 			}
 			for m, word := range strings.Fields(w) {
-				nt := normTok{text: word, kind: normWord, wordVal: -1}
+				nt := token{text: word, kind: wordTok, wordVal: -1}
 				if k == 0 && m == 0 {
 					nt.brk, nt.sep = t.brk, t.sep
 				}
-				if normFillers[word] {
+				if fillers[word] {
 					pendingBrk = pendingBrk || nt.brk
 					continue
 				}
-				if word == "cent" && len(out) > 0 && out[len(out)-1].kind == normWord && out[len(out)-1].text == "per" {
+				if word == "cent" && len(out) > 0 && out[len(out)-1].kind == wordTok && out[len(out)-1].text == "per" {
 					out[len(out)-1].text = "percent"
 					continue
 				}
@@ -550,24 +550,24 @@ func normRewriteWords(toks []normTok) []normTok {
 // ("2 million" = "2.0 million" = 2000000, "1.5 thousand" = 1500). Digit tokens
 // never merge with each other, which keeps the output idempotent.
 
-type normNumClass uint8
+type numClass uint8
 
 const (
-	ncOnes normNumClass = iota + 1 // zero .. nine
-	ncTeen                         // ten .. nineteen
-	ncTens                         // twenty .. ninety
+	ncOnes numClass = iota + 1 // zero .. nine
+	ncTeen                     // ten .. nineteen
+	ncTens                     // twenty .. ninety
 	ncHundred
 	ncScale // thousand, million, billion, trillion
 )
 
-type normNumWord struct {
-	class   normNumClass
+type numberWord struct {
+	class   numClass
 	val     int64
 	ordinal bool
 	plural  bool // "twenties" .. "nineties"
 }
 
-var normNumWords = map[string]normNumWord{}
+var numberWords = map[string]numberWord{}
 
 func init() {
 	ones := []string{"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
@@ -575,71 +575,71 @@ func init() {
 	teens := []string{"ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"}
 	tens := []string{"", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
 	for v, w := range ones {
-		normNumWords[w] = normNumWord{class: ncOnes, val: int64(v)}
+		numberWords[w] = numberWord{class: ncOnes, val: int64(v)}
 		if v > 0 {
-			normNumWords[onesOrd[v]] = normNumWord{class: ncOnes, val: int64(v), ordinal: true}
+			numberWords[onesOrd[v]] = numberWord{class: ncOnes, val: int64(v), ordinal: true}
 		}
 	}
 	for k, w := range teens {
-		normNumWords[w] = normNumWord{class: ncTeen, val: int64(10 + k)}
+		numberWords[w] = numberWord{class: ncTeen, val: int64(10 + k)}
 		ord := w + "th"
 		switch w {
 		case "twelve":
 			ord = "twelfth"
 		}
-		normNumWords[ord] = normNumWord{class: ncTeen, val: int64(10 + k), ordinal: true}
+		numberWords[ord] = numberWord{class: ncTeen, val: int64(10 + k), ordinal: true}
 	}
 	for k, w := range tens {
 		if w == "" {
 			continue
 		}
 		stem := strings.TrimSuffix(w, "y")
-		normNumWords[w] = normNumWord{class: ncTens, val: int64(10 * k)}
-		normNumWords[stem+"ieth"] = normNumWord{class: ncTens, val: int64(10 * k), ordinal: true}
-		normNumWords[stem+"ies"] = normNumWord{class: ncTens, val: int64(10 * k), plural: true}
+		numberWords[w] = numberWord{class: ncTens, val: int64(10 * k)}
+		numberWords[stem+"ieth"] = numberWord{class: ncTens, val: int64(10 * k), ordinal: true}
+		numberWords[stem+"ies"] = numberWord{class: ncTens, val: int64(10 * k), plural: true}
 	}
-	normNumWords["hundred"] = normNumWord{class: ncHundred, val: 100}
-	normNumWords["hundredth"] = normNumWord{class: ncHundred, val: 100, ordinal: true}
+	numberWords["hundred"] = numberWord{class: ncHundred, val: 100}
+	numberWords["hundredth"] = numberWord{class: ncHundred, val: 100, ordinal: true}
 	scale := int64(1000)
 	for _, w := range []string{"thousand", "million", "billion", "trillion"} {
-		normNumWords[w] = normNumWord{class: ncScale, val: scale}
-		normNumWords[w+"th"] = normNumWord{class: ncScale, val: scale, ordinal: true}
+		numberWords[w] = numberWord{class: ncScale, val: scale}
+		numberWords[w+"th"] = numberWord{class: ncScale, val: scale, ordinal: true}
 		scale *= 1000
 	}
 }
 
-// normDigitWord returns the digit of "zero".."nine" and "oh".
-func normDigitWord(w string) (byte, bool) {
+// digitWord returns the digit of "zero".."nine" and "oh".
+func digitWord(w string) (byte, bool) {
 	if w == "oh" {
 		return '0', true
 	}
-	nw, ok := normNumWords[w]
+	nw, ok := numberWords[w]
 	if !ok || nw.class != ncOnes || nw.ordinal {
 		return 0, false
 	}
 	return byte('0' + nw.val), true
 }
 
-type normPartKind uint8
+type partKind uint8
 
 const (
-	pkOther    normPartKind = iota // anything not usable in a year pair
-	pkTeen                         // a single teen word
-	pkTens                         // a single tens word
-	pkTensOnes                     // tens + ones ("eighty four")
-	pkOh                           // "oh five" inside a run
+	pkOther    partKind = iota // anything not usable in a year pair
+	pkTeen                     // a single teen word
+	pkTens                     // a single tens word
+	pkTensOnes                 // tens + ones ("eighty four")
+	pkOh                       // "oh five" inside a run
 )
 
-// normPart is one number found by the parser.
-type normPart struct {
+// numPart is one number found by the parser.
+type numPart struct {
 	text    string
-	kind    normPartKind
+	kind    partKind
 	val     int64 // value of a spelled-out integer part, otherwise -1
 	ordinal bool
 	plural  bool
 }
 
-func normOrdinalSuffix(v int64) string {
+func ordinalSuffix(v int64) string {
 	if r := v % 100; r >= 11 && r <= 13 {
 		return "th"
 	}
@@ -654,12 +654,12 @@ func normOrdinalSuffix(v int64) string {
 	return "th"
 }
 
-// normPlainNumber reports digits with an optional decimal part (no suffix).
-func normPlainNumber(s string) bool {
+// plainNumber reports digits with an optional decimal part (no suffix).
+func plainNumber(s string) bool {
 	dot := false
 	for i := 0; i < len(s); i++ {
 		switch {
-		case normIsDigit(rune(s[i])):
+		case isDigit(rune(s[i])):
 		case s[i] == '.' && !dot && i > 0 && i+1 < len(s):
 			dot = true
 		default:
@@ -669,8 +669,8 @@ func normPlainNumber(s string) bool {
 	return s != ""
 }
 
-// normRatString formats an exact decimal value without trailing zeros.
-func normRatString(r *big.Rat) string {
+// ratString formats an exact decimal value without trailing zeros.
+func ratString(r *big.Rat) string {
 	if r.IsInt() {
 		return r.Num().String()
 	}
@@ -679,50 +679,50 @@ func normRatString(r *big.Rat) string {
 	return strings.TrimSuffix(s, ".")
 }
 
-type normParser struct {
-	toks []normTok
+type parser struct {
+	toks []token
 }
 
 // word returns the text of token j if it is a word usable inside a number
 // that starts at token i (no punctuation break in between).
-func (p normParser) word(i, j int) (string, bool) {
-	if j >= len(p.toks) || p.toks[j].kind != normWord || (j > i && p.toks[j].brk) {
+func (p parser) word(i, j int) (string, bool) {
+	if j >= len(p.toks) || p.toks[j].kind != wordTok || (j > i && p.toks[j].brk) {
 		return "", false
 	}
 	return p.toks[j].text, true
 }
 
-func (p normParser) numWord(i, j int) (normNumWord, bool) {
+func (p parser) numWord(i, j int) (numberWord, bool) {
 	w, ok := p.word(i, j)
 	if !ok {
-		return normNumWord{}, false
+		return numberWord{}, false
 	}
-	nw, ok := normNumWords[w]
+	nw, ok := numberWords[w]
 	return nw, ok
 }
 
 // part parses one number starting at token i. inRun reports whether a number
 // directly precedes it (enables "oh" as a zero).
-func (p normParser) part(i int, inRun bool) (normPart, int, bool) {
+func (p parser) part(i int, inRun bool) (numPart, int, bool) {
 	t := p.toks[i]
 	switch t.kind {
-	case normNum:
+	case numberTok:
 		return p.digitPart(i)
-	case normWord:
+	case wordTok:
 	default:
-		return normPart{}, i, false
+		return numPart{}, i, false
 	}
 	if inRun && t.text == "oh" {
 		if j := i + 1; j < len(p.toks) {
 			if w, ok := p.word(i, j); ok && w != "oh" {
-				if d, ok := normDigitWord(w); ok {
-					return normPart{text: "0" + string(d), kind: pkOh, val: int64(d - '0')}, j + 1, true
+				if d, ok := digitWord(w); ok {
+					return numPart{text: "0" + string(d), kind: pkOh, val: int64(d - '0')}, j + 1, true
 				}
 			}
 		}
-		return normPart{}, i, false
+		return numPart{}, i, false
 	}
-	if _, ok := normDigitWord(t.text); ok && t.text != "oh" {
+	if _, ok := digitWord(t.text); ok && t.text != "oh" {
 		if part, j, ok := p.digitString(i); ok {
 			return part, j, true
 		}
@@ -731,10 +731,10 @@ func (p normParser) part(i int, inRun bool) (normPart, int, bool) {
 }
 
 // digitPart handles a digit token, multiplied by a following scale word.
-func (p normParser) digitPart(i int) (normPart, int, bool) {
+func (p parser) digitPart(i int) (numPart, int, bool) {
 	text := p.toks[i].text
-	part := normPart{text: text, val: -1}
-	if !normPlainNumber(text) {
+	part := numPart{text: text, val: -1}
+	if !plainNumber(text) {
 		return part, i + 1, true
 	}
 	j := i + 1
@@ -757,12 +757,12 @@ func (p normParser) digitPart(i int) (normPart, int, bool) {
 		return part, i + 1, true
 	}
 	r.Mul(r, new(big.Rat).SetInt64(mult))
-	part.text = normRatString(r)
+	part.text = ratString(r)
 	return part, j, true
 }
 
 // digitString parses digit words containing an "oh": "one oh one" -> "101".
-func (p normParser) digitString(i int) (normPart, int, bool) {
+func (p parser) digitString(i int) (numPart, int, bool) {
 	var digits []byte
 	j := i
 	for {
@@ -770,7 +770,7 @@ func (p normParser) digitString(i int) (normPart, int, bool) {
 		if !ok {
 			break
 		}
-		d, ok := normDigitWord(w)
+		d, ok := digitWord(w)
 		if !ok {
 			break
 		}
@@ -786,32 +786,32 @@ func (p normParser) digitString(i int) (normPart, int, bool) {
 		hasOh = hasOh || p.toks[k].text == "oh"
 	}
 	if !hasOh || j-i < 2 {
-		return normPart{}, i, false
+		return numPart{}, i, false
 	}
-	return normPart{text: string(digits), val: -1}, j, true
+	return numPart{text: string(digits), val: -1}, j, true
 }
 
-type normCardState uint8
+type cardState uint8
 
 const (
-	csStart   normCardState = iota
-	csZero                  // "zero": only "point" may follow
-	csUnit                  // the group ends in a ones digit or a teen
-	csTens                  // the group ends in a tens word
-	csHundred               // the group ends in "hundred"
-	csScale                 // a scale word was just applied
-	csAnd                   // "and" after hundred or scale
+	csStart   cardState = iota
+	csZero              // "zero": only "point" may follow
+	csUnit              // the group ends in a ones digit or a teen
+	csTens              // the group ends in a tens word
+	csHundred           // the group ends in "hundred"
+	csScale             // a scale word was just applied
+	csAnd               // "and" after hundred or scale
 )
 
 // cardinal parses spelled-out numbers per the grammar above.
-func (p normParser) cardinal(i int) (normPart, int, bool) {
+func (p parser) cardinal(i int) (numPart, int, bool) {
 	var total, group int64
 	lastScale := int64(0) // 0: no scale used yet
 	st := csStart
 	groupStart := i     // where the current group (after the last scale) starts
 	tailStart := i      // where the part of the group after "hundred" starts
 	tailVal := int64(0) // its value
-	var classes []normNumClass
+	var classes []numClass
 	ordinal, plural := false, false
 	j := i
 	done := false // an ordinal or plural word ends the number
@@ -851,7 +851,7 @@ loop:
 			j++
 			continue
 		}
-		nw, ok := normNumWords[w]
+		nw, ok := numberWords[w]
 		if !ok {
 			break
 		}
@@ -932,13 +932,13 @@ loop:
 		}
 	}
 	if j == i {
-		return normPart{}, i, false
+		return numPart{}, i, false
 	}
 	if st == csAnd { // a dangling "and" is not part of the number
 		j--
 	}
 	val := total + group
-	part := normPart{text: strconv.FormatInt(val, 10), kind: pkOther, val: val, ordinal: ordinal, plural: plural}
+	part := numPart{text: strconv.FormatInt(val, 10), kind: pkOther, val: val, ordinal: ordinal, plural: plural}
 	switch {
 	case len(classes) == 1 && classes[0] == ncTeen:
 		part.kind = pkTeen
@@ -949,14 +949,14 @@ loop:
 	}
 	switch {
 	case ordinal:
-		part.text += normOrdinalSuffix(val)
+		part.text += ordinalSuffix(val)
 		part.val = -1
 	case plural:
 		part.text += "s"
 		part.val = -1
 	default:
 		if dec, k, ok := p.decimal(i, j, total, group); ok {
-			part = normPart{text: dec, kind: pkOther, val: -1}
+			part = numPart{text: dec, kind: pkOther, val: -1}
 			j = k
 		}
 	}
@@ -965,7 +965,7 @@ loop:
 
 // decimal parses "point" + digit words after the integer total+group that
 // ends before token j, and an optional scale word: "two point five million".
-func (p normParser) decimal(i, j int, total, group int64) (string, int, bool) {
+func (p parser) decimal(i, j int, total, group int64) (string, int, bool) {
 	if w, ok := p.word(i, j); !ok || w != "point" {
 		return "", j, false
 	}
@@ -976,7 +976,7 @@ func (p normParser) decimal(i, j int, total, group int64) (string, int, bool) {
 		if !ok {
 			break
 		}
-		d, ok := normDigitWord(w)
+		d, ok := digitWord(w)
 		if !ok {
 			break
 		}
@@ -990,13 +990,13 @@ func (p normParser) decimal(i, j int, total, group int64) (string, int, bool) {
 	if nw, ok := p.numWord(i, k); ok && total == 0 && nw.class == ncScale && !nw.ordinal && !nw.plural {
 		r.Mul(r, new(big.Rat).SetInt64(nw.val))
 		k++
-		return normRatString(r), k, true
+		return ratString(r), k, true
 	}
 	return strconv.FormatInt(total+group, 10) + "." + string(frac), k, true
 }
 
-// normPairYear joins a two-part run into a year when it has that shape.
-func normPairYear(run []normPart) []normPart {
+// pairYear joins a two-part run into a year when it has that shape.
+func pairYear(run []numPart) []numPart {
 	if len(run) != 2 {
 		return run
 	}
@@ -1010,17 +1010,17 @@ func normPairYear(run []normPart) []normPart {
 	if b.plural {
 		bv, _ = strconv.ParseInt(strings.TrimSuffix(b.text, "s"), 10, 64)
 	}
-	y := normPart{text: strconv.FormatInt(a.val*100+bv, 10), kind: pkOther, val: -1}
+	y := numPart{text: strconv.FormatInt(a.val*100+bv, 10), kind: pkOther, val: -1}
 	if b.plural {
 		y.text += "s"
 	}
-	return []normPart{y}
+	return []numPart{y}
 }
 
-// normNumbers rewrites spelled-out numbers and multiplies digit+scale.
-func normNumbers(toks []normTok) []normTok {
-	p := normParser{toks: toks}
-	out := make([]normTok, 0, len(toks))
+// numbers rewrites spelled-out numbers and multiplies digit+scale.
+func numbers(toks []token) []token {
+	p := parser{toks: toks}
+	out := make([]token, 0, len(toks))
 	for i := 0; i < len(toks); {
 		first, j, ok := p.part(i, false)
 		if !ok {
@@ -1029,17 +1029,17 @@ func normNumbers(toks []normTok) []normTok {
 			continue
 		}
 		start := i
-		run := []normPart{first}
+		run := []numPart{first}
 		i = j
 		keepSecond := false
 		for i < len(toks) && !toks[i].brk {
 			if last := run[len(run)-1]; last.ordinal || last.plural {
 				break // "march third twenty twenty four": an ordinal ends a run
 			}
-			if toks[i].kind == normWord && toks[i].text == "second" {
+			if toks[i].kind == wordTok && toks[i].text == "second" {
 				// After "$5" the money words will stand between the number
 				// and "second", so it is read as the ordinal there.
-				keepSecond = start == 0 || toks[start-1].kind != normSym || toks[start-1].text == "%" || toks[start].brk
+				keepSecond = start == 0 || toks[start-1].kind != symbolTok || toks[start-1].text == "%" || toks[start].brk
 				break
 			}
 			next, j, ok := p.part(i, true)
@@ -1049,8 +1049,8 @@ func normNumbers(toks []normTok) []normTok {
 			run = append(run, next)
 			i = j
 		}
-		for k, part := range normPairYear(run) {
-			t := normTok{text: part.text, kind: normNum, wordVal: -1}
+		for k, part := range pairYear(run) {
+			t := token{text: part.text, kind: numberTok, wordVal: -1}
 			if k == 0 {
 				t.brk, t.sep = toks[start].brk, toks[start].sep
 			}
@@ -1070,122 +1070,122 @@ func normNumbers(toks []normTok) []normTok {
 // ---------------------------------------------------------------------------
 // Units: percent and money
 
-type normCurrency struct{ one, many, subOne, subMany string }
+type currency struct{ one, many, subOne, subMany string }
 
-var normCurrencies = map[string]normCurrency{
+var currencies = map[string]currency{
 	"$": {"dollar", "dollars", "cent", "cents"},
 	"£": {"pound", "pounds", "penny", "pence"},
 	"€": {"euro", "euros", "cent", "cents"},
 }
 
 // Unit words after which a spelled-out 1..99 is the subunit amount.
-var normUnitWords = map[string]string{
+var unitWords = map[string]string{
 	"dollar": "$", "dollars": "$",
 	"pound": "£", "pounds": "£",
 	"euro": "€", "euros": "€",
 }
 
-var normSubunitWords = map[string]bool{"cent": true, "cents": true, "penny": true, "pence": true}
+var subunitWords = map[string]bool{"cent": true, "cents": true, "penny": true, "pence": true}
 
-func normUnitWord(n string, one, many string) string {
+func unitWord(n string, one, many string) string {
 	if n == "1" {
 		return one
 	}
 	return many
 }
 
-// normMoney renders a currency amount as words: "5.50" -> 5 dollars 50 cents.
-func normMoney(amount string, c normCurrency) []string {
+// money renders a currency amount as words: "5.50" -> 5 dollars 50 cents.
+func money(amount string, c currency) []string {
 	whole, frac, _ := strings.Cut(amount, ".")
 	if len(frac) != 2 {
-		return []string{amount, normUnitWord(amount, c.one, c.many)}
+		return []string{amount, unitWord(amount, c.one, c.many)}
 	}
 	cents := strings.TrimLeft(frac, "0")
 	switch {
 	case cents == "":
-		return []string{whole, normUnitWord(whole, c.one, c.many)}
+		return []string{whole, unitWord(whole, c.one, c.many)}
 	case strings.Trim(whole, "0") == "":
-		return []string{cents, normUnitWord(cents, c.subOne, c.subMany)}
+		return []string{cents, unitWord(cents, c.subOne, c.subMany)}
 	}
-	return []string{whole, normUnitWord(whole, c.one, c.many), cents, normUnitWord(cents, c.subOne, c.subMany)}
+	return []string{whole, unitWord(whole, c.one, c.many), cents, unitWord(cents, c.subOne, c.subMany)}
 }
 
-// normUnits rewrites "%" and currency symbols into words, then tidies spoken
+// units rewrites "%" and currency symbols into words, then tidies spoken
 // money ("five dollars and fifty cents", "five dollars fifty").
-func normUnits(toks []normTok) []normTok {
-	return normMoneyWords(normSymbols(toks))
+func units(toks []token) []token {
+	return moneyWords(symbols(toks))
 }
 
-func normWordLike(text string, like normTok) normTok {
-	return normTok{text: text, kind: normWord, brk: like.brk, sep: like.sep, wordVal: -1}
+func wordLike(text string, like token) token {
+	return token{text: text, kind: wordTok, brk: like.brk, sep: like.sep, wordVal: -1}
 }
 
-// normSymbols: "%" -> "percent"; "$5.50" -> "5 dollars 50 cents"; a currency
+// symbols: "%" -> "percent"; "$5.50" -> "5 dollars 50 cents"; a currency
 // symbol without an amount after it -> its plural unit word.
-func normSymbols(toks []normTok) []normTok {
-	out := make([]normTok, 0, len(toks))
+func symbols(toks []token) []token {
+	out := make([]token, 0, len(toks))
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		switch {
-		case t.kind != normSym:
+		case t.kind != symbolTok:
 			out = append(out, t)
 		case t.text == "%":
-			out = append(out, normWordLike("percent", t))
+			out = append(out, wordLike("percent", t))
 		default:
-			c := normCurrencies[t.text]
+			c := currencies[t.text]
 			n := i + 1
-			if n < len(toks) && toks[n].kind == normNum && !toks[n].brk && normPlainNumber(toks[n].text) {
-				for k, w := range normMoney(toks[n].text, c) {
-					like := normTok{}
+			if n < len(toks) && toks[n].kind == numberTok && !toks[n].brk && plainNumber(toks[n].text) {
+				for k, w := range money(toks[n].text, c) {
+					like := token{}
 					if k == 0 {
 						like = t
 					}
-					u := normWordLike(w, like)
+					u := wordLike(w, like)
 					if k%2 == 0 {
-						u.kind = normNum
+						u.kind = numberTok
 					}
 					out = append(out, u)
 				}
 				i = n
 				continue
 			}
-			out = append(out, normWordLike(c.many, t))
+			out = append(out, wordLike(c.many, t))
 		}
 	}
 	return out
 }
 
-// normMoneyWords: "<n> dollars and <m> cents" drops the "and"; a spelled-out
+// moneyWords: "<n> dollars and <m> cents" drops the "and"; a spelled-out
 // 1..99 right after "<n> dollars" is cents ("five dollars fifty").
-func normMoneyWords(toks []normTok) []normTok {
+func moneyWords(toks []token) []token {
 	isWord := func(k int, set map[string]bool) bool {
-		return k < len(toks) && toks[k].kind == normWord && set[toks[k].text]
+		return k < len(toks) && toks[k].kind == wordTok && set[toks[k].text]
 	}
 	notSubunit := map[string]bool{"percent": true, "second": true}
-	out := make([]normTok, 0, len(toks))
+	out := make([]token, 0, len(toks))
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		out = append(out, t)
 		u := i + 1
-		if t.kind != normNum || u >= len(toks) || toks[u].kind != normWord {
+		if t.kind != numberTok || u >= len(toks) || toks[u].kind != wordTok {
 			continue
 		}
-		sym, ok := normUnitWords[toks[u].text]
+		sym, ok := unitWords[toks[u].text]
 		if !ok {
 			continue
 		}
 		out = append(out, toks[u])
 		i = u
 		k := u + 1
-		if k+2 < len(toks) && toks[k].kind == normWord && toks[k].text == "and" &&
-			toks[k+1].kind == normNum && isWord(k+2, normSubunitWords) {
+		if k+2 < len(toks) && toks[k].kind == wordTok && toks[k].text == "and" &&
+			toks[k+1].kind == numberTok && isWord(k+2, subunitWords) {
 			i = k // drop "and"; the amount and subunit follow as they are
 			continue
 		}
-		if k < len(toks) && toks[k].kind == normNum && !toks[k].brk && toks[k].wordVal >= 1 && toks[k].wordVal <= 99 &&
-			!isWord(k+1, normSubunitWords) && !isWord(k+1, notSubunit) {
-			c := normCurrencies[sym]
-			out = append(out, toks[k], normWordLike(normUnitWord(toks[k].text, c.subOne, c.subMany), normTok{}))
+		if k < len(toks) && toks[k].kind == numberTok && !toks[k].brk && toks[k].wordVal >= 1 && toks[k].wordVal <= 99 &&
+			!isWord(k+1, subunitWords) && !isWord(k+1, notSubunit) {
+			c := currencies[sym]
+			out = append(out, toks[k], wordLike(unitWord(toks[k].text, c.subOne, c.subMany), token{}))
 			i = k
 		}
 	}
