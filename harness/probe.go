@@ -19,8 +19,8 @@ type WERLine func(SessionResult) string
 
 // Probe runs a single session with clip and writes a verbose account of it
 // to w: every send milestone and every message with its time offset, the
-// transcript, its WER as score words it (score may be nil), the EOS latency
-// and a plain verdict. The error is for an invalid configuration only.
+// transcript, the WER line score gives (none when score is nil), the EOS
+// latency and a plain verdict. The error is for an invalid configuration only.
 func Probe(ctx context.Context, cfg SessionConfig, clip ttspool.Clip, score WERLine, w io.Writer) (SessionResult, error) {
 	fmt.Fprintf(w, "probe: streaming %.2f s of audio (speech ends at %.2f s) to %s in real time\n",
 		clip.Duration().Seconds(), clip.SpeechEnd.Seconds(), cfg.URL)
