@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/wer"
 )
 
 // testConfig is the configuration of a run against the embedded services
@@ -76,7 +77,7 @@ func TestEndToEndAgainstTheReferenceServices(t *testing.T) {
 	}
 	// Every session got its own text back, word for word.
 	for _, r := range s.byLevel[8][0].Level.Sessions {
-		assert.Equal(t, harness.NormalizeText(r.Reference), harness.NormalizeText(r.Transcript()), "session %d", r.Index)
+		assert.Equal(t, wer.Normalize(r.Reference), wer.Normalize(r.Transcript()), "session %d", r.Index)
 	}
 	warnings := s.warn.(*bytes.Buffer).String()
 	assert.Equal(t, 1, strings.Count(warnings, "warning:"), "one warning: %s", warnings)

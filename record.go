@@ -13,11 +13,12 @@ import (
 	"time"
 
 	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/wer"
 )
 
 // NormalizerVersion names the WER normalizer that scores this build's
 // reports; a record made with another is re-scored with this one.
-const NormalizerVersion = "1"
+const NormalizerVersion = wer.NormalizerVersion
 
 // RecordSchema is the version of the run record's line format. It changes
 // when a reader of the old format would misread the new one.
@@ -352,21 +353,21 @@ func LevelRow(n int, rounds []Round) Row {
 		gpu = append(gpu, r.GPU...)
 	}
 	util, vram := gpuFigures(gpu)
-	return NewRow(harness.Summarize(n, levels), util, vram)
+	return NewRow(Summarize(n, levels), util, vram)
 }
 
 // Report prints the table and the notes under it for the levels given, in
 // order, and returns their rows.
 func Report(w io.Writer, levels []int, byLevel map[int][]Round) ([]Row, error) {
 	rows := make([]Row, 0, len(levels))
-	sums := make([]harness.LevelSummary, 0, len(levels))
+	sums := make([]LevelSummary, 0, len(levels))
 	for _, n := range levels {
 		rows = append(rows, LevelRow(n, byLevel[n]))
 		results := make([]harness.LevelResult, len(byLevel[n]))
 		for i, r := range byLevel[n] {
 			results[i] = r.Level
 		}
-		sums = append(sums, harness.Summarize(n, results))
+		sums = append(sums, Summarize(n, results))
 	}
 	if err := WriteTable(w, rows); err != nil {
 		return rows, err

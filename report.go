@@ -115,7 +115,7 @@ func WriteTable(w io.Writer, rows []Row) error {
 
 // NewRow makes a level's row from its summary and the GPU samples of its
 // rounds (SM utilisation in %, VRAM in MiB; empty when there were none).
-func NewRow(s harness.LevelSummary, gpuUtil, vram []float64) Row {
+func NewRow(s LevelSummary, gpuUtil, vram []float64) Row {
 	r := Row{
 		Concurrency:     s.Concurrency,
 		EOSP50:          Float(s.EOSP50),
@@ -161,7 +161,7 @@ func NewRow(s harness.LevelSummary, gpuUtil, vram []float64) Row {
 // say: a client that fell behind, a service that pushed back, sessions
 // left out of the latency figures, leaks, and the reason of every session
 // that is not ok, grouped and counted.
-func WriteNotes(w io.Writer, levels []harness.LevelSummary) {
+func WriteNotes(w io.Writer, levels []LevelSummary) {
 	const leaksShown = 3
 	for _, s := range levels {
 		n := s.Concurrency

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/wer"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -29,15 +30,15 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func sampleRows() []Row {
-	full := NewRow(harness.LevelSummary{
+	full := NewRow(LevelSummary{
 		Concurrency: 1, Rounds: 1, Sessions: 1, LatencyN: 1,
 		EOSP50: 0.31234, EOSP95: 0.3402, EOSMean: 0.3189, AudioDuration: 9.2412,
-		Words: harness.WordCounts{Hits: 30}, MaxLag: 1200 * time.Microsecond, P99Lag: 900 * time.Microsecond,
+		Words: wer.Counts{Hits: 30}, MaxLag: 1200 * time.Microsecond, P99Lag: 900 * time.Microsecond,
 	}, []float64{10, 20, 30, 40, 95}, []float64{3029, 3029, 9449})
-	partial := NewRow(harness.LevelSummary{
+	partial := NewRow(LevelSummary{
 		Concurrency: 40, Rounds: 2, Sessions: 80, LatencyN: 78, NegativeLatencies: 1,
 		EOSP50: 1.5, EOSP95: 2.25, EOSMean: 1.6, AudioDuration: 9.0, WER: 1.25,
-		Words:    harness.WordCounts{Hits: 790, Substitutions: 6, Deletions: 3, Insertions: 1},
+		Words:    wer.Counts{Hits: 790, Substitutions: 6, Deletions: 3, Insertions: 1},
 		Failures: 2, Incomplete: 1, OutOfOrder: 3, Leaks: 1,
 		MaxLag: 130 * time.Millisecond, P99Lag: 20 * time.Millisecond, Saturated: true,
 	}, nil, nil)
@@ -61,7 +62,7 @@ func TestCSVGolden(t *testing.T) {
 }
 
 func TestRowLeavesMissingFiguresEmpty(t *testing.T) {
-	r := NewRow(harness.Summarize(3, []harness.LevelResult{{Sessions: []harness.SessionResult{
+	r := NewRow(Summarize(3, []harness.LevelResult{{Sessions: []harness.SessionResult{
 		{Reference: "a b.", Outcome: harness.Failed}}}}), nil, nil)
 	for _, f := range []Float{r.EOSP50, r.EOSP95, r.EOSMean, r.GPUUtilP95, r.GPUUtilMean, r.VRAMPeak, r.VRAMMean} {
 		assert.False(t, f.Valid())
@@ -82,12 +83,12 @@ func TestWriteCSVFileReplacesAtomically(t *testing.T) {
 }
 
 func TestNotesGolden(t *testing.T) {
-	levels := []harness.LevelSummary{
+	levels := []LevelSummary{
 		{Concurrency: 10, Sessions: 10, LatencyN: 10, MaxClientLag: 140 * time.Millisecond, Saturated: true},
 		{Concurrency: 40, Sessions: 40, LatencyN: 36, Incomplete: 2, Failures: 2, ServiceErrors: 2,
 			MaxWrite:     2300 * time.Millisecond,
 			LeakExamples: []string{`session 3 received text of session 7: "seven eight nine"`},
-			Reasons: []harness.ReasonCount{
+			Reasons: []ReasonCount{
 				{Outcome: harness.Incomplete, Reason: "incomplete: fewer results than queued utterances (result timeout 30s after the last frame, results owed)", Count: 2, FirstAt: 37200 * time.Millisecond},
 				{Outcome: harness.Errored, Reason: `service error "CUDA out of memory"`, Count: 1, FirstAt: 3200 * time.Millisecond},
 				{Outcome: harness.Errored, Reason: "the service stopped reading audio: a frame write blocked for 5s", Count: 1, FirstAt: 4100 * time.Millisecond,

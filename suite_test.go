@@ -285,7 +285,7 @@ func (s *suite) probe(w io.Writer) int {
 		fmt.Fprintf(os.Stderr, "sttbench: %v\n", s.setupErr)
 		return 1
 	}
-	res, err := harness.Probe(s.ctx, s.sessionConfig(), s.clips[0], w)
+	res, err := harness.Probe(s.ctx, s.sessionConfig(), s.clips[0], probeWER, w)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
 		return 1

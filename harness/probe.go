@@ -11,11 +11,17 @@ import (
 	"github.com/sttbench/sttbench/ttspool"
 )
 
+// WERLine says how accurate a session's transcript is, as the text of the
+// probe report's "WER:" line (for example "4.00 % (1 substitutions, 0
+// deletions, 0 insertions over 25 words)"), or "" to leave the line out.
+// harness measures and does not score: the caller scores.
+type WERLine func(SessionResult) string
+
 // Probe runs a single session with clip and writes a verbose account of it
 // to w: every send milestone and every message with its time offset, the
-// transcript, the EOS latency and a plain verdict. The error is for an
-// invalid configuration only.
-func Probe(ctx context.Context, cfg SessionConfig, clip ttspool.Clip, w io.Writer) (SessionResult, error) {
+// transcript, the WER line score gives (none when score is nil), the EOS
+// latency and a plain verdict. The error is for an invalid configuration only.
+func Probe(ctx context.Context, cfg SessionConfig, clip ttspool.Clip, score WERLine, w io.Writer) (SessionResult, error) {
 	fmt.Fprintf(w, "probe: streaming %.2f s of audio (speech ends at %.2f s) to %s in real time\n",
 		clip.Duration().Seconds(), clip.SpeechEnd.Seconds(), cfg.URL)
 	lr, err := RunLevel(ctx, LevelConfig{Session: cfg}, []ttspool.Clip{clip})
@@ -23,7 +29,7 @@ func Probe(ctx context.Context, cfg SessionConfig, clip ttspool.Clip, w io.Write
 		return SessionResult{}, err
 	}
 	res := lr.Sessions[0]
-	WriteProbeReport(w, res)
+	WriteProbeReport(w, res, score)
 	return res, nil
 }
 
@@ -33,8 +39,9 @@ type timelineEntry struct {
 }
 
 // WriteProbeReport writes the timeline, transcript, figures and verdict of
-// one session. Offsets are from the stream origin.
-func WriteProbeReport(w io.Writer, res SessionResult) {
+// one session, with the WER line score gives (none when score is nil).
+// Offsets are from the stream origin.
+func WriteProbeReport(w io.Writer, res SessionResult, score WERLine) {
 	origin := res.Start
 	if origin.IsZero() {
 		origin = res.DialStart
@@ -64,10 +71,10 @@ func WriteProbeReport(w io.Writer, res SessionResult) {
 
 	fmt.Fprintf(w, "reference:   %s\n", res.Reference)
 	fmt.Fprintf(w, "transcript:  %s\n", res.Transcript())
-	counts, _ := ScoreSession(res)
-	if ref := counts.RefWords(); ref > 0 {
-		fmt.Fprintf(w, "WER:         %.2f %% (%d substitutions, %d deletions, %d insertions over %d words)\n",
-			100*float64(counts.Errors())/float64(ref), counts.Substitutions, counts.Deletions, counts.Insertions, ref)
+	if score != nil {
+		if line := score(res); line != "" {
+			fmt.Fprintf(w, "WER:         %s\n", line)
+		}
 	}
 	if res.HasLatency() {
 		fmt.Fprintf(w, "EOS latency: %.3f s (final result at %+.3f s)\n", res.EOSLatency().Seconds(), res.FinalResult.Sub(origin).Seconds())

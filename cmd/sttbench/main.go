@@ -1,8 +1,12 @@
-// Command sttbench works on what the benchmark measured, outside go test:
+// Command sttbench works on what a benchmark run leaves behind and on
+// transcripts from anywhere, scoring them the way the benchmark does.
 //
-//	sttbench report [-output FILE] RECORD...   the table, notes and CSV of a run, from its record
+//	sttbench report [-output FILE] RECORD...       # a run's table, notes and CSV, from its record
+//	sttbench wer -ref ref.trn -hyp hyp.trn          # per-utterance and total WER
+//	sttbench wer -ref ref.txt -hyp hyp.txt -format tsv
 //
-// A run itself is `go test -bench .` in the module's root (see the README).
+// Run "sttbench help" for the list of commands and "sttbench COMMAND -h" for
+// the flags of one.
 package main
 
 import (
@@ -26,15 +30,22 @@ func main() {
 	}
 }
 
+// errUsage is returned once the usage has been printed for a command line
+// that names no command or an unknown one.
 var errUsage = errors.New("usage")
 
-const usage = `usage: sttbench COMMAND [flags] [args]
+const usage = `usage: sttbench COMMAND [flags]
 
 commands:
-  report   print the table and notes of a run from its record, and write its CSV
+  report  print the table and notes of a run from its record(s), and write its CSV
+  wer     score hypothesis transcripts against references (trn or plain text)
+  help    print this message
+
+"sttbench COMMAND -h" lists the flags of a command.
 `
 
-// run dispatches to the subcommand named by args[0].
+// run dispatches args[0] to its command, which writes its results to stdout
+// and its diagnostics to stderr.
 func run(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -43,10 +54,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "report":
 		return runReport(args[1:], stdout, stderr)
+	case "wer":
+		return runWER(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
+	default:
+		fmt.Fprintf(stderr, "sttbench: unknown command %q\n\n%s", args[0], usage)
+		return errUsage
 	}
-	fmt.Fprintf(stderr, "sttbench: unknown command %q\n%s", args[0], usage)
-	return errUsage
 }

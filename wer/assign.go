@@ -1,4 +1,4 @@
-package harness
+package wer
 
 import (
 	"math"
@@ -37,7 +37,7 @@ func SplitSentences(text string) []string {
 			i = j
 			continue
 		}
-		if c == '.' && j == i && werNoSentenceEnd(rs[start:i]) {
+		if c == '.' && j == i && noSentenceEnd(rs[start:i]) {
 			continue
 		}
 		flush(j + 1)
@@ -47,9 +47,9 @@ func SplitSentences(text string) []string {
 	return out
 }
 
-// werNoSentenceEnd reports whether a period after text ends an abbreviation
+// noSentenceEnd reports whether a period after text ends an abbreviation
 // rather than a sentence.
-func werNoSentenceEnd(text []rune) bool {
+func noSentenceEnd(text []rune) bool {
 	k := len(text)
 	for k > 0 && (unicode.IsLetter(text[k-1]) || text[k-1] == '.') {
 		k--
@@ -75,25 +75,25 @@ func werNoSentenceEnd(text []rune) bool {
 // segment stays right after the segment it arrived after) and re-scores the
 // concatenation. The reordered score is used, with reordered=true, only when
 // it has strictly fewer errors.
-func ScoreSegments(refSentences []string, hypSegments []string) (counts WordCounts, reordered bool) {
+func ScoreSegments(refSentences []string, hypSegments []string) (counts Counts, reordered bool) {
 	refs := make([][]string, len(refSentences))
 	var refAll []string
 	for i, s := range refSentences {
-		refs[i] = NormalizeText(s)
+		refs[i] = Normalize(s)
 		refAll = append(refAll, refs[i]...)
 	}
 	segs := make([][]string, len(hypSegments))
 	var hypAll []string
 	for j, s := range hypSegments {
-		segs[j] = NormalizeText(s)
+		segs[j] = Normalize(s)
 		hypAll = append(hypAll, segs[j]...)
 	}
-	inOrder := AlignWords(refAll, hypAll)
+	inOrder := Align(refAll, hypAll)
 	if len(refs) < 2 && len(segs) < 2 || inOrder.Errors() == 0 {
 		return inOrder, false
 	}
 
-	assigned := werAssignSegments(refs, segs)
+	assigned := assignSegments(refs, segs)
 	// Sort key: the assigned sentence; an unassigned segment follows its
 	// predecessor in arrival order.
 	key := make([]int, len(segs))
@@ -113,16 +113,16 @@ func ScoreSegments(refSentences []string, hypSegments []string) (counts WordCoun
 	for _, j := range order {
 		hypRe = append(hypRe, segs[j]...)
 	}
-	re := AlignWords(refAll, hypRe)
+	re := Align(refAll, hypRe)
 	if re.Errors() < inOrder.Errors() {
 		return re, true
 	}
 	return inOrder, false
 }
 
-// werAssignSegments returns, for each segment, the index of the reference
+// assignSegments returns, for each segment, the index of the reference
 // sentence it is matched with, or -1, minimizing the total edit count.
-func werAssignSegments(refs, segs [][]string) []int {
+func assignSegments(refs, segs [][]string) []int {
 	n, m := len(refs), len(segs)
 	size := n + m
 	const forbidden = math.MaxInt32
@@ -136,7 +136,7 @@ func werAssignSegments(refs, segs [][]string) []int {
 		for j := 0; j < size; j++ {
 			switch {
 			case i < n && j < m:
-				cost[i][j] = AlignWords(refs[i], segs[j]).Errors()
+				cost[i][j] = Align(refs[i], segs[j]).Errors()
 			case i < n: // sentence i unmatched
 				cost[i][j] = forbidden
 				if j-m == i {
@@ -152,7 +152,7 @@ func werAssignSegments(refs, segs [][]string) []int {
 			}
 		}
 	}
-	rowToCol := werHungarian(cost)
+	rowToCol := hungarian(cost)
 	assigned := make([]int, m)
 	for j := range assigned {
 		assigned[j] = -1
@@ -165,9 +165,9 @@ func werAssignSegments(refs, segs [][]string) []int {
 	return assigned
 }
 
-// werHungarian solves the square assignment problem (minimum total cost)
+// hungarian solves the square assignment problem (minimum total cost)
 // in O(n^3) and returns the column assigned to each row.
-func werHungarian(cost [][]int) []int {
+func hungarian(cost [][]int) []int {
 	n := len(cost)
 	const inf = math.MaxInt64 / 4
 	// 1-based potentials u (rows), v (columns); p[j] is the row matched to

@@ -1,7 +1,10 @@
-package harness
+package wer
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"math/rand"
 	"os"
 	"strconv"
@@ -13,19 +16,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-type werGoldenPair struct {
+type goldenPair struct {
 	line  int
 	input string
 	want  string
 }
 
-// werReadGolden reads testdata/normalize_golden.tsv.
-func werReadGolden(t *testing.T) []werGoldenPair {
+// readGolden reads testdata/normalize_golden.tsv.
+func readGolden(t *testing.T) []goldenPair {
 	t.Helper()
 	f, err := os.Open("testdata/normalize_golden.tsv")
 	require.NoError(t, err)
 	defer f.Close()
-	var pairs []werGoldenPair
+	var pairs []goldenPair
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
@@ -34,17 +37,17 @@ func werReadGolden(t *testing.T) []werGoldenPair {
 		}
 		in, want, ok := strings.Cut(line, "\t")
 		require.True(t, ok, "line %d: no tab", n)
-		pairs = append(pairs, werGoldenPair{line: n, input: in, want: want})
+		pairs = append(pairs, goldenPair{line: n, input: in, want: want})
 	}
 	require.NoError(t, sc.Err())
 	return pairs
 }
 
 func TestNormalizeGolden(t *testing.T) {
-	pairs := werReadGolden(t)
+	pairs := readGolden(t)
 	require.GreaterOrEqual(t, len(pairs), 150)
 	for _, p := range pairs {
-		got := strings.Join(NormalizeText(p.input), " ")
+		got := strings.Join(Normalize(p.input), " ")
 		assert.Equal(t, p.want, got, "line %d: %q", p.line, p.input)
 	}
 }
@@ -61,13 +64,13 @@ func FuzzNormalizeText(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		words := NormalizeText(s)
+		words := Normalize(s)
 		for _, w := range words {
 			if w == "" || strings.ContainsAny(w, " \t\n") {
 				t.Fatalf("bad word %q in %q", w, words)
 			}
 		}
-		again := NormalizeText(strings.Join(words, " "))
+		again := Normalize(strings.Join(words, " "))
 		if strings.Join(again, " ") != strings.Join(words, " ") {
 			t.Fatalf("not idempotent: %q -> %q -> %q", s, words, again)
 		}
@@ -85,7 +88,7 @@ func TestNormalizeIdempotentRandomPhrases(t *testing.T) {
 		pence cent per percent seconds um it's can't mr u s a m p 5 21st 1990s
 		2,000 3.5 10:00 10:30 $5.50 $ £ € ¢ % 20% , . ; - ' : ? 0.50 1 99 colour
 		the of is a.m. & o'clock eighty-four`)
-	r := werNewRand(werSeed())
+	r := newRand(testSeed())
 	n := 20000
 	if v, err := strconv.Atoi(os.Getenv("WER_PHRASES")); err == nil {
 		n = v // deeper local runs
@@ -106,15 +109,15 @@ func TestNormalizeIdempotentRandomPhrases(t *testing.T) {
 			}
 		}
 		s := b.String()
-		words := NormalizeText(s)
-		again := NormalizeText(strings.Join(words, " "))
+		words := Normalize(s)
+		again := Normalize(strings.Join(words, " "))
 		require.Equal(t, words, again, "input %q", s)
 	}
 }
 
-// werNaiveWords is the usual quick baseline: lowercase, delete punctuation
+// naiveWords is the usual quick baseline: lowercase, delete punctuation
 // (Unicode category P, as jiwer's RemovePunctuation does), split on spaces.
-func werNaiveWords(s string) []string {
+func naiveWords(s string) []string {
 	return strings.Fields(strings.Map(func(r rune) rune {
 		if unicode.IsPunct(r) {
 			return -1
@@ -125,7 +128,7 @@ func werNaiveWords(s string) []string {
 
 // Spelled-out references against hypotheses written the way Parakeet writes
 // (digits, symbols, punctuation, capitals, American spelling).
-var werParakeetPairs = []struct{ ref, hyp string }{
+var parakeetPairs = []struct{ ref, hyp string }{
 	{"It is two thousand pounds, and twenty percent off on the twenty first.",
 		"It's 2,000 pounds, and 20% off on the 21st."},
 	{"We're meeting at ten thirty on March third, twenty twenty four.",
@@ -151,13 +154,13 @@ var werParakeetPairs = []struct{ ref, hyp string }{
 }
 
 func TestParakeetStyleWER(t *testing.T) {
-	var naive, norm WordCounts
-	for _, p := range werParakeetPairs {
-		naive.Add(AlignWords(werNaiveWords(p.ref), werNaiveWords(p.hyp)))
-		c, ops := AlignWordsOps(NormalizeText(p.ref), NormalizeText(p.hyp))
+	var naive, norm Counts
+	for _, p := range parakeetPairs {
+		naive.Add(Align(naiveWords(p.ref), naiveWords(p.hyp)))
+		c, ops := AlignOps(Normalize(p.ref), Normalize(p.hyp))
 		norm.Add(c)
 		if c.Errors() > 0 {
-			t.Logf("residual:\n%s", FormatAlignOps(ops))
+			t.Logf("residual:\n%s", FormatOps(ops))
 		}
 	}
 	t.Logf("naive WER %.1f%% (%d errors / %d ref words); normalized WER %.1f%% (%d / %d)",
@@ -167,26 +170,26 @@ func TestParakeetStyleWER(t *testing.T) {
 }
 
 func TestNormalizeReplaceTableIsStable(t *testing.T) {
-	require.Greater(t, len(normReplace), 300)
-	for from, to := range normReplace {
+	require.Greater(t, len(replacements), 300)
+	for from, to := range replacements {
 		for _, w := range strings.Fields(to) {
-			_, isKey := normReplace[w]
+			_, isKey := replacements[w]
 			assert.False(t, isKey, "%s -> %s: %s is itself replaced", from, to, w)
-			assert.False(t, normFillers[w], "%s -> %s", from, to)
-			_, isNum := normNumWords[w]
+			assert.False(t, fillers[w], "%s -> %s", from, to)
+			_, isNum := numberWords[w]
 			assert.False(t, isNum, "%s -> %s", from, to)
 		}
 	}
 	for _, w := range []string{"colour", "favourite", "centre", "theatre", "organise", "organisation",
 		"realise", "analyse", "travelled", "metre", "litre", "grey", "programme", "catalogue",
 		"defence", "licence", "rancour", "neighbourhood", "honourable"} {
-		assert.Contains(t, normReplace, w)
+		assert.Contains(t, replacements, w)
 	}
 	// American words and look-alikes that must stay as they are.
 	for _, w := range []string{"color", "tour", "hour", "four", "contour", "glamour", "genre",
 		"acre", "advertise", "exercise", "promise", "rise", "wise", "analysis", "travel",
 		"cancellation", "fire", "sure", "our", "your"} {
-		assert.NotContains(t, normReplace, w)
+		assert.NotContains(t, replacements, w)
 	}
 }
 
@@ -199,17 +202,39 @@ func TestNormalizeContractions(t *testing.T) {
 		"ain't": "ain't", "o'clock": "o'clock", "n't": "n't",
 	}
 	for in, want := range cases {
-		assert.Equal(t, want, strings.Join(normExpandContraction(in), " "), in)
+		assert.Equal(t, want, strings.Join(expandContraction(in), " "), in)
 	}
 }
 
-// werNewRand returns a deterministic random source for tests.
-func werNewRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }
+// newRand returns a deterministic random source for tests.
+func newRand(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }
 
-// werSeed returns WER_SEED when set (for deeper local runs), else 1.
-func werSeed() int64 {
+// testSeed returns WER_SEED when set (for deeper local runs), else 1.
+func testSeed() int64 {
 	if v, err := strconv.ParseInt(os.Getenv("WER_SEED"), 10, 64); err == nil {
 		return v
 	}
 	return 1
+}
+
+// goldenDigests records, for each NormalizerVersion, the SHA-256 of the
+// golden table's input and output columns (comments left out).
+var goldenDigests = map[string]string{
+	"1": "96a2a1542daf0c51b254781a1e613379e3c27024f5e208e1915355c5e9b78528",
+}
+
+// TestNormalizerVersionTracksTheGoldenTable keeps NormalizerVersion honest:
+// a change to the expected outputs of the golden table is a change of
+// normalization, which must come with a new version.
+func TestNormalizerVersionTracksTheGoldenTable(t *testing.T) {
+	h := sha256.New()
+	for _, p := range readGolden(t) {
+		fmt.Fprintf(h, "%s\t%s\n", p.input, p.want)
+	}
+	got := hex.EncodeToString(h.Sum(nil))
+	want, ok := goldenDigests[NormalizerVersion]
+	require.True(t, ok, "NormalizerVersion %q has no digest: add %q to goldenDigests", NormalizerVersion, got)
+	assert.Equal(t, want, got, "testdata/normalize_golden.tsv changed under NormalizerVersion %q: "+
+		"if an output changed, bump NormalizerVersion and record the new digest for it; "+
+		"if rows were only added, record the new digest under the current version", NormalizerVersion)
 }

@@ -1,4 +1,4 @@
-package harness
+package wer
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ import (
 
 // Six references in the same style: short local news items sharing much of
 // their vocabulary, as concurrent benchmark sessions do.
-var werLeakRefs = []string{
+var leakRefs = []string{
 	"The city council met on Monday evening to discuss the new budget. Members agreed to spend more on road repairs and less on new parking. The mayor said the plan would be ready by the end of the month. Residents will be able to comment on the proposal at a public meeting next week. Yes. Several local businesses have already asked for more time to review the details.",
 	"The local library will open a new reading room on Saturday morning. The room was paid for by donations from residents and a grant from the state. Children can join a story hour every week during the summer. The head librarian said the building would stay open later on weekdays. Volunteers are still needed to help with the opening event and the book sale.",
 	"Heavy rain caused flooding in the north of the county on Sunday night. Several roads were closed and two schools will stay shut until Wednesday. The fire department helped families leave their homes near the river. Officials said the water level was expected to fall by the end of the week. Drivers were asked to avoid the area and to follow the signs.",
@@ -19,10 +19,10 @@ var werLeakRefs = []string{
 	"Farmers in the valley expect a good harvest this year after a warm and dry spring. Prices for apples and pears are likely to stay the same as last year. The market in the old square will open two hours earlier on Saturdays. Local producers said they hoped more visitors would come from the city. The farmers association will hold its annual meeting in the town hall next week.",
 }
 
-// werSegmentsWithErrors chunks text into segments of 5..10 words and applies
+// segmentsWithErrors chunks text into segments of 5..10 words and applies
 // about rate word errors (substitutions with words from vocab, deletions,
 // insertions).
-func werSegmentsWithErrors(r interface{ Intn(int) int }, text string, rate float64, vocab []string) []string {
+func segmentsWithErrors(r interface{ Intn(int) int }, text string, rate float64, vocab []string) []string {
 	words := strings.Fields(text)
 	var segs []string
 	for len(words) > 0 {
@@ -47,35 +47,35 @@ func werSegmentsWithErrors(r interface{ Intn(int) int }, text string, rate float
 	return segs
 }
 
-// werLeakVocab is every word of every reference: errors drawn from it are
+// leakVocab is every word of every reference: errors drawn from it are
 // the worst case for telling sessions apart.
-func werLeakVocab() []string {
+func leakVocab() []string {
 	var v []string
-	for _, r := range werLeakRefs {
-		v = append(v, NormalizeText(r)...)
+	for _, r := range leakRefs {
+		v = append(v, Normalize(r)...)
 	}
 	return v
 }
 
 func TestFindLeaksCleanSessions(t *testing.T) {
-	vocab := werLeakVocab()
+	vocab := leakVocab()
 	for seed := int64(1); seed <= 200; seed++ {
-		r := werNewRand(seed)
-		segments := make([][]string, len(werLeakRefs))
-		for i, ref := range werLeakRefs {
-			segments[i] = werSegmentsWithErrors(r, ref, 0.2, vocab)
+		r := newRand(seed)
+		segments := make([][]string, len(leakRefs))
+		for i, ref := range leakRefs {
+			segments[i] = segmentsWithErrors(r, ref, 0.2, vocab)
 		}
-		require.Empty(t, FindLeaks(werLeakRefs, segments), "seed %d", seed)
+		require.Empty(t, FindLeaks(leakRefs, segments), "seed %d", seed)
 	}
 }
 
 func TestFindLeaksMovedSegment(t *testing.T) {
-	vocab := werLeakVocab()
+	vocab := leakVocab()
 	for seed := int64(1); seed <= 50; seed++ {
-		r := werNewRand(seed)
-		segments := make([][]string, len(werLeakRefs))
-		for i, ref := range werLeakRefs {
-			segments[i] = werSegmentsWithErrors(r, ref, 0.2, vocab)
+		r := newRand(seed)
+		segments := make([][]string, len(leakRefs))
+		for i, ref := range leakRefs {
+			segments[i] = segmentsWithErrors(r, ref, 0.2, vocab)
 		}
 		// Session 2's result (with its own recognition errors) is delivered
 		// to session 4 instead.
@@ -84,7 +84,7 @@ func TestFindLeaksMovedSegment(t *testing.T) {
 			moved = "the fire department helped family leave homes near the river"
 		}
 		segments[4] = append(segments[4][:2:2], append([]string{moved}, segments[4][2:]...)...)
-		leaks := FindLeaks(werLeakRefs, segments)
+		leaks := FindLeaks(leakRefs, segments)
 		require.Equal(t, []Leak{{Session: 4, From: 2, Text: moved}}, leaks, "seed %d", seed)
 	}
 }
@@ -96,7 +96,7 @@ func TestFindLeaksSwappedSegments(t *testing.T) {
 		{"The coach said the players had worked hard all season"},
 		{"Several roads were closed and two schools will stay shut until Wednesday."},
 	}
-	leaks := FindLeaks(werLeakRefs[:4], segments)
+	leaks := FindLeaks(leakRefs[:4], segments)
 	assert.Equal(t, []Leak{
 		{Session: 2, From: 3, Text: segments[2][0]},
 		{Session: 3, From: 2, Text: segments[3][0]},
@@ -104,19 +104,19 @@ func TestFindLeaksSwappedSegments(t *testing.T) {
 }
 
 func TestFindLeaksIgnoresShortAndGenericSegments(t *testing.T) {
-	segments := make([][]string, len(werLeakRefs))
+	segments := make([][]string, len(leakRefs))
 	// "Yes." is in sessions 0 and 4 only; short segments prove nothing.
 	segments[1] = []string{"Yes.", "Next week.", "Yes, thank you."}
 	// A phrase every text could contain.
 	segments[2] = []string{"at the end of the week"}
 	// Session 3 says "next month" as session 4 does, with its own words.
 	segments[3] = []string{"The team will travel to the state capital next month"}
-	assert.Empty(t, FindLeaks(werLeakRefs, segments))
+	assert.Empty(t, FindLeaks(leakRefs, segments))
 
 	// Three words are enough when they are another session's words and
 	// not this session's: "town hall" only occurs in session 5.
 	segments[1] = []string{"The town hall"}
-	assert.Equal(t, []Leak{{Session: 1, From: 5, Text: "The town hall"}}, FindLeaks(werLeakRefs, segments))
+	assert.Equal(t, []Leak{{Session: 1, From: 5, Text: "The town hall"}}, FindLeaks(leakRefs, segments))
 }
 
 func TestSubstringErrors(t *testing.T) {

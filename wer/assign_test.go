@@ -1,4 +1,4 @@
-package harness
+package wer
 
 import (
 	"math"
@@ -32,7 +32,7 @@ func TestSplitSentences(t *testing.T) {
 	}
 }
 
-var werStorySentences = []string{
+var storySentences = []string{
 	"The storm reached the coast on Tuesday night.",
 	"More than two thousand homes lost power for several hours.",
 	"Crews worked through the morning to clear fallen trees.",
@@ -48,10 +48,10 @@ func TestScoreSegmentsInOrder(t *testing.T) {
 		"Schools in the area will reopen on Thursday.",
 		"Officials asked residents to stay off the roads until noon.",
 	}
-	c, re := ScoreSegments(werStorySentences, hyp)
+	c, re := ScoreSegments(storySentences, hyp)
 	assert.False(t, re)
 	assert.Equal(t, 0, c.Errors())
-	assert.Equal(t, len(NormalizeText(strings.Join(werStorySentences, " "))), c.RefWords())
+	assert.Equal(t, len(Normalize(strings.Join(storySentences, " "))), c.RefWords())
 }
 
 func TestScoreSegmentsOutOfOrder(t *testing.T) {
@@ -62,11 +62,11 @@ func TestScoreSegmentsOutOfOrder(t *testing.T) {
 		"More than 2,000 homes lost power for several hours.",
 		"Crews worked through the morning to clear fallen trees.",
 	}
-	inOrder := AlignWords(NormalizeText(strings.Join(werStorySentences, " ")), NormalizeText(strings.Join(hyp, " ")))
+	inOrder := Align(Normalize(strings.Join(storySentences, " ")), Normalize(strings.Join(hyp, " ")))
 	require.Greater(t, inOrder.Errors(), 10)
-	c, re := ScoreSegments(werStorySentences, hyp)
+	c, re := ScoreSegments(storySentences, hyp)
 	assert.True(t, re)
-	assert.Equal(t, WordCounts{Hits: inOrder.RefWords()}, c)
+	assert.Equal(t, Counts{Hits: inOrder.RefWords()}, c)
 }
 
 func TestScoreSegmentsOutOfOrderWithErrors(t *testing.T) {
@@ -77,10 +77,10 @@ func TestScoreSegmentsOutOfOrderWithErrors(t *testing.T) {
 		"Officials asked residents to stay of the roads until noon.", // +1 sub
 		"Schools in the area will reopen on Thursday.",
 	}
-	c, re := ScoreSegments(werStorySentences, hyp)
+	c, re := ScoreSegments(storySentences, hyp)
 	assert.True(t, re)
 	assert.Equal(t, 3, c.Errors())
-	assert.Equal(t, WordCounts{Hits: 42, Substitutions: 1, Deletions: 1, Insertions: 1}, c)
+	assert.Equal(t, Counts{Hits: 42, Substitutions: 1, Deletions: 1, Insertions: 1}, c)
 }
 
 func TestScoreSegmentsExtraSegment(t *testing.T) {
@@ -94,9 +94,9 @@ func TestScoreSegmentsExtraSegment(t *testing.T) {
 		"Crews worked through the morning to clear fallen trees.",
 		"Schools in the area will reopen on Thursday.",
 	}
-	c, re := ScoreSegments(werStorySentences, hyp)
+	c, re := ScoreSegments(storySentences, hyp)
 	assert.True(t, re)
-	assert.Equal(t, WordCounts{Hits: 44, Insertions: 4}, c)
+	assert.Equal(t, Counts{Hits: 44, Insertions: 4}, c)
 }
 
 func TestScoreSegmentsMissingSentence(t *testing.T) {
@@ -106,35 +106,35 @@ func TestScoreSegmentsMissingSentence(t *testing.T) {
 		"The storm reached the coast on Tuesday night.",
 		"Schools in the area will reopen on Thursday.",
 	}
-	c, re := ScoreSegments(werStorySentences, hyp)
+	c, re := ScoreSegments(storySentences, hyp)
 	assert.True(t, re)
-	assert.Equal(t, WordCounts{Hits: 35, Deletions: 9}, c)
+	assert.Equal(t, Counts{Hits: 35, Deletions: 9}, c)
 
 	// With a wrong segment in place of the missing sentence the minimum
 	// edit count pairs them: 4 substitutions and 5 deletions.
 	hyp = append(hyp[:1:1], "Thank you for watching.", hyp[1], hyp[2], hyp[3])
-	c, re = ScoreSegments(werStorySentences, hyp)
+	c, re = ScoreSegments(storySentences, hyp)
 	assert.True(t, re)
-	assert.Equal(t, WordCounts{Hits: 35, Substitutions: 4, Deletions: 5}, c)
+	assert.Equal(t, Counts{Hits: 35, Substitutions: 4, Deletions: 5}, c)
 }
 
 func TestScoreSegmentsKeepsArrivalOrderWhenNotBetter(t *testing.T) {
 	// One segment covering two sentences: no reordering can help.
 	hyp := []string{"The storm reached the coast on Tuesday night. More than 2,000 homes lost power."}
-	c, re := ScoreSegments(werStorySentences[:2], hyp)
+	c, re := ScoreSegments(storySentences[:2], hyp)
 	assert.False(t, re)
 	assert.Equal(t, 3, c.Deletions)
 	// Empty inputs.
 	c, re = ScoreSegments(nil, nil)
 	assert.False(t, re)
-	assert.Equal(t, WordCounts{}, c)
-	c, re = ScoreSegments(werStorySentences[:1], nil)
+	assert.Equal(t, Counts{}, c)
+	c, re = ScoreSegments(storySentences[:1], nil)
 	assert.False(t, re)
 	assert.Equal(t, 8, c.Deletions)
 }
 
-// werBruteAssign is the exhaustive optimum of the square assignment problem.
-func werBruteAssign(cost [][]int) int {
+// bruteAssign is the exhaustive optimum of the square assignment problem.
+func bruteAssign(cost [][]int) int {
 	n := len(cost)
 	best := math.MaxInt
 	perm := make([]int, n)
@@ -161,7 +161,7 @@ func werBruteAssign(cost [][]int) int {
 }
 
 func TestHungarianMatchesBruteForce(t *testing.T) {
-	r := werNewRand(3)
+	r := newRand(3)
 	for k := 0; k < 400; k++ {
 		n := r.Intn(7) + 1
 		cost := make([][]int, n)
@@ -171,7 +171,7 @@ func TestHungarianMatchesBruteForce(t *testing.T) {
 				cost[i][j] = r.Intn(20)
 			}
 		}
-		rowToCol := werHungarian(cost)
+		rowToCol := hungarian(cost)
 		seen := map[int]bool{}
 		sum := 0
 		for i, j := range rowToCol {
@@ -179,7 +179,7 @@ func TestHungarianMatchesBruteForce(t *testing.T) {
 			seen[j] = true
 			sum += cost[i][j]
 		}
-		require.Equal(t, werBruteAssign(cost), sum, "%v", cost)
+		require.Equal(t, bruteAssign(cost), sum, "%v", cost)
 	}
 }
 
@@ -195,11 +195,11 @@ func TestAssignSegmentsIsOptimalNotGreedy(t *testing.T) {
 		strings.Fields("a b c d e f"),
 		strings.Fields("x y z w"),
 	}
-	got := werAssignSegments(refs, segs)
+	got := assignSegments(refs, segs)
 	assert.Equal(t, []int{1, 0}, got)
 	total := 0
 	for j, i := range got {
-		total += AlignWords(refs[i], segs[j]).Errors()
+		total += Align(refs[i], segs[j]).Errors()
 	}
 	assert.Equal(t, 6, total)
 }

@@ -1,4 +1,4 @@
-package harness
+package wer
 
 import (
 	"bufio"
@@ -17,49 +17,49 @@ import (
 func TestAlignWordsTable(t *testing.T) {
 	cases := []struct {
 		name, ref, hyp string
-		want           WordCounts
+		want           Counts
 	}{
-		{"identical", "a b c", "a b c", WordCounts{Hits: 3}},
-		{"both empty", "", "", WordCounts{}},
-		{"empty hyp", "a b c", "", WordCounts{Deletions: 3}},
-		{"empty ref", "", "a b", WordCounts{Insertions: 2}},
-		{"one sub", "a b c", "a x c", WordCounts{Hits: 2, Substitutions: 1}},
-		{"one del", "a b c", "a c", WordCounts{Hits: 2, Deletions: 1}},
-		{"one ins", "a b c", "a b x c", WordCounts{Hits: 3, Insertions: 1}},
-		{"all different same length", "a b c", "x y z", WordCounts{Substitutions: 3}},
-		{"longer hyp all different", "a b", "x y z", WordCounts{Substitutions: 2, Insertions: 1}},
-		{"longer ref all different", "a b c", "x", WordCounts{Substitutions: 1, Deletions: 2}},
+		{"identical", "a b c", "a b c", Counts{Hits: 3}},
+		{"both empty", "", "", Counts{}},
+		{"empty hyp", "a b c", "", Counts{Deletions: 3}},
+		{"empty ref", "", "a b", Counts{Insertions: 2}},
+		{"one sub", "a b c", "a x c", Counts{Hits: 2, Substitutions: 1}},
+		{"one del", "a b c", "a c", Counts{Hits: 2, Deletions: 1}},
+		{"one ins", "a b c", "a b x c", Counts{Hits: 3, Insertions: 1}},
+		{"all different same length", "a b c", "x y z", Counts{Substitutions: 3}},
+		{"longer hyp all different", "a b", "x y z", Counts{Substitutions: 2, Insertions: 1}},
+		{"longer ref all different", "a b c", "x", Counts{Substitutions: 1, Deletions: 2}},
 		// Two edits either way; substitutions are preferred to del+ins.
-		{"tie prefers substitutions", "a b", "b c", WordCounts{Substitutions: 2}},
-		{"shift by one", "a b c d", "b c d e", WordCounts{Hits: 3, Deletions: 1, Insertions: 1}},
-		{"stutter", "the cat", "the the the cat", WordCounts{Hits: 2, Insertions: 2}},
-		{"swap", "a b", "b a", WordCounts{Substitutions: 2}},
+		{"tie prefers substitutions", "a b", "b c", Counts{Substitutions: 2}},
+		{"shift by one", "a b c d", "b c d e", Counts{Hits: 3, Deletions: 1, Insertions: 1}},
+		{"stutter", "the cat", "the the the cat", Counts{Hits: 2, Insertions: 2}},
+		{"swap", "a b", "b a", Counts{Substitutions: 2}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			ref, hyp := strings.Fields(c.ref), strings.Fields(c.hyp)
-			got := AlignWords(ref, hyp)
+			got := Align(ref, hyp)
 			assert.Equal(t, c.want, got)
-			got2, _ := AlignWordsOps(ref, hyp)
+			got2, _ := AlignOps(ref, hyp)
 			assert.Equal(t, c.want, got2)
 		})
 	}
 }
 
 func TestWordCountsMethods(t *testing.T) {
-	c := WordCounts{Hits: 5, Substitutions: 2, Deletions: 1, Insertions: 3}
+	c := Counts{Hits: 5, Substitutions: 2, Deletions: 1, Insertions: 3}
 	assert.Equal(t, 8, c.RefWords())
 	assert.Equal(t, 10, c.HypWords())
 	assert.Equal(t, 6, c.Errors())
 	assert.InDelta(t, 0.75, c.WER(), 1e-12)
-	c.Add(WordCounts{Hits: 1, Substitutions: 1, Deletions: 1, Insertions: 1})
-	assert.Equal(t, WordCounts{Hits: 6, Substitutions: 3, Deletions: 2, Insertions: 4}, c)
-	assert.Equal(t, 0.0, WordCounts{}.WER())
-	assert.True(t, math.IsInf(WordCounts{Insertions: 1}.WER(), 1))
+	c.Add(Counts{Hits: 1, Substitutions: 1, Deletions: 1, Insertions: 1})
+	assert.Equal(t, Counts{Hits: 6, Substitutions: 3, Deletions: 2, Insertions: 4}, c)
+	assert.Equal(t, 0.0, Counts{}.WER())
+	assert.True(t, math.IsInf(Counts{Insertions: 1}.WER(), 1))
 }
 
-// werLevenshtein is a plain reference implementation of the edit distance.
-func werLevenshtein(a, b []string) int {
+// levenshtein is a plain reference implementation of the edit distance.
+func levenshtein(a, b []string) int {
 	d := make([][]int, len(a)+1)
 	for i := range d {
 		d[i] = make([]int, len(b)+1)
@@ -80,7 +80,7 @@ func werLevenshtein(a, b []string) int {
 	return d[len(a)][len(b)]
 }
 
-func werRandomWords(r interface{ Intn(int) int }, vocab []string, maxLen int) []string {
+func randomWords(r interface{ Intn(int) int }, vocab []string, maxLen int) []string {
 	w := make([]string, r.Intn(maxLen+1))
 	for i := range w {
 		w[i] = vocab[r.Intn(len(vocab))]
@@ -89,35 +89,35 @@ func werRandomWords(r interface{ Intn(int) int }, vocab []string, maxLen int) []
 }
 
 func TestAlignWordsRandomConsistency(t *testing.T) {
-	r := werNewRand(2)
+	r := newRand(2)
 	vocab := []string{"a", "b", "c", "d"}
 	for k := 0; k < 3000; k++ {
-		ref, hyp := werRandomWords(r, vocab, 9), werRandomWords(r, vocab, 9)
-		c := AlignWords(ref, hyp)
-		require.Equal(t, werLevenshtein(ref, hyp), c.Errors(), "%q / %q", ref, hyp)
+		ref, hyp := randomWords(r, vocab, 9), randomWords(r, vocab, 9)
+		c := Align(ref, hyp)
+		require.Equal(t, levenshtein(ref, hyp), c.Errors(), "%q / %q", ref, hyp)
 		require.Equal(t, len(ref), c.RefWords())
 		require.Equal(t, len(hyp), c.HypWords())
-		c2, ops := AlignWordsOps(ref, hyp)
+		c2, ops := AlignOps(ref, hyp)
 		require.Equal(t, c, c2)
-		var fromOps WordCounts
+		var fromOps Counts
 		var gotRef, gotHyp []string
 		for _, op := range ops {
 			switch op.Kind {
-			case AlignHit:
+			case Hit:
 				fromOps.Hits++
 				require.Equal(t, op.Ref, op.Hyp)
-			case AlignSub:
+			case Substitution:
 				fromOps.Substitutions++
 				require.NotEqual(t, op.Ref, op.Hyp)
-			case AlignDel:
+			case Deletion:
 				fromOps.Deletions++
-			case AlignIns:
+			case Insertion:
 				fromOps.Insertions++
 			}
-			if op.Kind != AlignIns {
+			if op.Kind != Insertion {
 				gotRef = append(gotRef, op.Ref)
 			}
-			if op.Kind != AlignDel {
+			if op.Kind != Deletion {
 				gotHyp = append(gotHyp, op.Hyp)
 			}
 		}
@@ -132,11 +132,11 @@ func TestAlignWordsRandomConsistency(t *testing.T) {
 		}
 		// Reversing both sequences gives the same counts (the tie-break is
 		// a property of the counts, not of the scan direction).
-		require.Equal(t, c, AlignWords(werReversed(ref), werReversed(hyp)))
+		require.Equal(t, c, Align(reversed(ref), reversed(hyp)))
 	}
 }
 
-func werReversed(s []string) []string {
+func reversed(s []string) []string {
 	out := make([]string, len(s))
 	for i, w := range s {
 		out[len(s)-1-i] = w
@@ -145,19 +145,19 @@ func werReversed(s []string) []string {
 }
 
 func TestFormatAlignOps(t *testing.T) {
-	_, ops := AlignWordsOps(strings.Fields("a bb c d"), strings.Fields("a xx c e f"))
-	assert.Equal(t, "REF:  a BB c * D\nHYP:  a XX c E F\nEval:   S    I S\n", FormatAlignOps(ops))
+	_, ops := AlignOps(strings.Fields("a bb c d"), strings.Fields("a xx c e f"))
+	assert.Equal(t, "REF:  a BB c * D\nHYP:  a XX c E F\nEval:   S    I S\n", FormatOps(ops))
 }
 
-type werScliteRow struct {
+type scliteRow struct {
 	id       string
 	ref, hyp []string
-	sclite   WordCounts
+	sclite   Counts
 }
 
-// werReadScliteCorpus joins testdata/sclite_corpus.tsv with the sclite
+// readScliteCorpus joins testdata/sclite_corpus.tsv with the sclite
 // figures stored in testdata/sclite_expected.tsv.
-func werReadScliteCorpus(t *testing.T, expectedPath string) []werScliteRow {
+func readScliteCorpus(t *testing.T, expectedPath string) []scliteRow {
 	t.Helper()
 	readTSV := func(path string) [][]string {
 		f, err := os.Open(path)
@@ -173,7 +173,7 @@ func werReadScliteCorpus(t *testing.T, expectedPath string) []werScliteRow {
 		require.NoError(t, sc.Err())
 		return rows
 	}
-	expected := map[string]WordCounts{}
+	expected := map[string]Counts{}
 	for _, f := range readTSV(expectedPath) {
 		require.Len(t, f, 5)
 		n := make([]int, 4)
@@ -182,14 +182,14 @@ func werReadScliteCorpus(t *testing.T, expectedPath string) []werScliteRow {
 			require.NoError(t, err)
 			n[i] = v
 		}
-		expected[f[0]] = WordCounts{Hits: n[0], Substitutions: n[1], Deletions: n[2], Insertions: n[3]}
+		expected[f[0]] = Counts{Hits: n[0], Substitutions: n[1], Deletions: n[2], Insertions: n[3]}
 	}
-	var rows []werScliteRow
+	var rows []scliteRow
 	for _, f := range readTSV("testdata/sclite_corpus.tsv") {
 		require.Len(t, f, 3, "corpus row %q", f)
 		e, ok := expected[f[0]]
 		require.True(t, ok, "no sclite figures for %s", f[0])
-		rows = append(rows, werScliteRow{id: f[0], ref: strings.Fields(f[1]), hyp: strings.Fields(f[2]), sclite: e})
+		rows = append(rows, scliteRow{id: f[0], ref: strings.Fields(f[1]), hyp: strings.Fields(f[2]), sclite: e})
 	}
 	require.Len(t, expected, len(rows), "stale sclite_expected.tsv")
 	return rows
@@ -199,7 +199,7 @@ func werReadScliteCorpus(t *testing.T, expectedPath string) []werScliteRow {
 // deletion 3) settles on a path with more word errors than the minimum: it
 // trades substitutions for cheaper-weighted deletion+insertion pairs around
 // a few extra hits. Every other pair must have the same error total.
-var werScliteCostlier = map[string]bool{
+var scliteCostlier = map[string]bool{
 	"p25": true, // please call me back tomorrow / back tomorrow i will call
 	"p31": true,
 	"p32": true,
@@ -215,14 +215,14 @@ var werScliteCostlier = map[string]bool{
 }
 
 func TestAlignWordsMatchesSclite(t *testing.T) {
-	rows := werReadScliteCorpus(t, "testdata/sclite_expected.tsv")
+	rows := readScliteCorpus(t, "testdata/sclite_expected.tsv")
 	require.GreaterOrEqual(t, len(rows), 50)
 	for _, row := range rows {
-		got := AlignWords(row.ref, row.hyp)
+		got := Align(row.ref, row.hyp)
 		// sclite's counts describe the same two word sequences.
 		require.Equal(t, len(row.ref), row.sclite.RefWords(), row.id)
 		require.Equal(t, len(row.hyp), row.sclite.HypWords(), row.id)
-		if werScliteCostlier[row.id] {
+		if scliteCostlier[row.id] {
 			assert.Less(t, got.Errors(), row.sclite.Errors(), "%s: expected sclite to be costlier", row.id)
 			continue
 		}

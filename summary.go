@@ -1,4 +1,4 @@
-package harness
+package sttbench
 
 import (
 	"cmp"
@@ -6,7 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/sttbench/sttbench/harness"
 	"github.com/sttbench/sttbench/internal/stats"
+	"github.com/sttbench/sttbench/wer"
 )
 
 // LevelSummary is the figures of one concurrency level over all its rounds.
@@ -30,7 +32,7 @@ type LevelSummary struct {
 	// Words totals the alignment counts; WER is the corpus rate in percent:
 	// (S + D + I) / reference words. Failed and errored sessions count as
 	// all deletions, so a broken service cannot look accurate.
-	Words WordCounts
+	Words wer.Counts
 	WER   float64
 	// OutOfOrder counts sessions whose segments scored better reordered.
 	OutOfOrder int
@@ -59,7 +61,7 @@ type LevelSummary struct {
 // ReasonCount is one cause of sessions that are not ok, at one level.
 type ReasonCount struct {
 	// Outcome and Reason are shared by the Count sessions.
-	Outcome Outcome
+	Outcome harness.Outcome
 	Reason  string
 	Count   int
 	// FirstAt is the earliest of their ends (for a service error: of the
@@ -71,7 +73,7 @@ type ReasonCount struct {
 }
 
 // Summarize computes a level's figures from one or more rounds.
-func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
+func Summarize(concurrency int, rounds []harness.LevelResult) LevelSummary {
 	s := LevelSummary{Concurrency: concurrency, Rounds: len(rounds)}
 	var latencies, durations, lags []float64
 	reasons := map[string]*ReasonCount{}
@@ -87,12 +89,12 @@ func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
 			s.MaxWrite = max(s.MaxWrite, r.MaxWrite)
 			s.ServiceErrors += len(r.ServiceErrors)
 			switch r.Outcome {
-			case Failed, Errored:
+			case harness.Failed, harness.Errored:
 				s.Failures++
-			case Incomplete:
+			case harness.Incomplete:
 				s.Incomplete++
 			}
-			if r.Outcome != OK {
+			if r.Outcome != harness.OK {
 				countReason(reasons, round, r)
 			}
 			counts, reordered := ScoreSession(r)
@@ -102,7 +104,7 @@ func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
 			}
 			// Latency only where the service delivered every result: the
 			// last text of any other session is not its final transcript.
-			if r.HasLatency() && r.Outcome == OK {
+			if r.HasLatency() && r.Outcome == harness.OK {
 				lat := r.EOSLatency().Seconds()
 				latencies = append(latencies, lat)
 				if lat < 0 {
@@ -123,7 +125,7 @@ func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
 		s.MaxLag = time.Duration(stats.Max(lags))
 		s.P99Lag = time.Duration(stats.Percentile(lags, 99))
 	}
-	s.Saturated = s.MaxClientLag > FrameDuration
+	s.Saturated = s.MaxClientLag > harness.FrameDuration
 	for _, rc := range reasons {
 		s.Reasons = append(s.Reasons, *rc)
 	}
@@ -134,7 +136,7 @@ func Summarize(concurrency int, rounds []LevelResult) LevelSummary {
 }
 
 // countReason adds a session that is not ok to its reason's group.
-func countReason(reasons map[string]*ReasonCount, round LevelResult, r SessionResult) {
+func countReason(reasons map[string]*ReasonCount, round harness.LevelResult, r harness.SessionResult) {
 	reason := r.Reason
 	if reason == "" {
 		reason = "(no reason recorded)"
@@ -166,16 +168,29 @@ func countReason(reasons map[string]*ReasonCount, round LevelResult, r SessionRe
 
 // ScoreSession aligns a session's transcript with its reference. A failed or
 // errored session counts as all deletions, whatever text it received.
-func ScoreSession(r SessionResult) (counts WordCounts, reordered bool) {
-	if r.Outcome == Failed || r.Outcome == Errored {
-		return WordCounts{Deletions: len(NormalizeText(r.Reference))}, false
+func ScoreSession(r harness.SessionResult) (counts wer.Counts, reordered bool) {
+	if r.Outcome == harness.Failed || r.Outcome == harness.Errored {
+		return wer.Counts{Deletions: len(wer.Normalize(r.Reference))}, false
 	}
-	return ScoreSegments(SplitSentences(r.Reference), r.Segments)
+	return wer.ScoreSegments(wer.SplitSentences(r.Reference), r.Segments)
+}
+
+// probeWER is the probe report's WER line for one session (a
+// harness.WERLine): the session's word error rate with its counts, or "" for
+// a session without reference words.
+func probeWER(r harness.SessionResult) string {
+	counts, _ := ScoreSession(r)
+	ref := counts.RefWords()
+	if ref == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.2f %% (%d substitutions, %d deletions, %d insertions over %d words)",
+		100*float64(counts.Errors())/float64(ref), counts.Substitutions, counts.Deletions, counts.Insertions, ref)
 }
 
 // addLeaks counts the sessions of one round that received text matching
 // another session's reference clearly better than their own.
-func (s *LevelSummary) addLeaks(round LevelResult) {
+func (s *LevelSummary) addLeaks(round harness.LevelResult) {
 	const examples = 3
 	refs := make([]string, len(round.Sessions))
 	segments := make([][]string, len(round.Sessions))
@@ -183,7 +198,7 @@ func (s *LevelSummary) addLeaks(round LevelResult) {
 		refs[i], segments[i] = r.Reference, r.Segments
 	}
 	leaked := map[int]bool{}
-	for _, l := range FindLeaks(refs, segments) {
+	for _, l := range wer.FindLeaks(refs, segments) {
 		if !leaked[l.Session] {
 			leaked[l.Session] = true
 			s.Leaks++
