@@ -53,7 +53,7 @@ vet:
 race:
 	d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && \
 	STT_URL=embedded TTS_URL=embedded STTBENCH_CONCURRENCY=1,4 STTBENCH_LEVEL_PAUSE=500ms \
-	STTBENCH_OUTPUT="$$d/gate.csv" STTBENCH_RECORD="$$d/gate.jsonl" STTBENCH_CACHE_DIR="$$d/cache" \
+	STTBENCH_OUTPUT="$$d/gate.csv" STTBENCH_RECORD= STTBENCH_SESSIONS_OUT= STTBENCH_CACHE_DIR="$$d/cache" \
 		$(GO) test -race -count 1 -timeout 15m ./...
 
 # A short ramp through the real benchmark path, against the embedded services.

@@ -30,7 +30,9 @@ func environ(drop []string, extra ...string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if !contains(drop, name) {
+		// The run's own settings come from the test, not the caller's
+		// environment.
+		if !contains(drop, name) && !strings.HasPrefix(name, "STTBENCH_") {
 			env = append(env, kv)
 		}
 	}
@@ -92,6 +94,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		"-stt-url", "embedded", "-output", csvPath, "-sessions-out", sessions}, common...)...)
 	require.NoError(t, err, "%s", out)
 	assert.NotContains(t, out, key)
+	assert.Contains(t, out, "-sessions-out is now -record: writing the run record to "+sessions)
 	// The session succeeded, so the key was sent: the service demands it.
 	f, err := os.Open(csvPath)
 	require.NoError(t, err)
@@ -116,7 +119,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	assert.Contains(t, out, "-api-key")
 	assert.NotContains(t, out, key)
 
-	assert.GreaterOrEqual(t, assertNoKeyInFiles(t, dir, key), 3, "CSV, sessions file and cached clips")
+	assert.GreaterOrEqual(t, assertNoKeyInFiles(t, dir, key), 3, "CSV, run record and cached clips")
 }
 
 // TestMakeKeepsTheKeyOffItsCommandLines runs the Makefile's targets with
