@@ -70,7 +70,7 @@ ref:
 # A stand-in nvidia-smi replaying a captured H200 run, so the demo shows GPU columns.
 fake-nvidia-smi:
 	@mkdir -p $(FAKE_SMI_DIR)
-	$(GO) build -o $(FAKE_SMI_DIR)/nvidia-smi ./gpumon/internal/fakesmi
+	$(GO) build -o $(FAKE_SMI_DIR)/nvidia-smi ./gpumon/internal/fakesmi/nvidia-smi
 
 clean:
 	rm -rf .sttbench-cache benchmark_results.csv benchmark_results.jsonl

@@ -1,89 +1,51 @@
 package sttbench
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
-	"syscall"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/sttbench/sttbench/harness"
 	"github.com/sttbench/sttbench/internal/leakcheck"
 )
 
-// flagValue is a string flag that can also act as a boolean flag (-probe).
-// A secret one (-api-key) shows as empty, so -help never prints a key
-// taken from the environment as its default.
-type flagValue struct {
-	value          string
-	isBool, secret bool
-}
-
-func (f *flagValue) String() string {
-	if f.secret {
-		return ""
-	}
-	return f.value
-}
-
-func (f *flagValue) Set(s string) error { f.value = s; return nil }
-func (f *flagValue) IsBoolFlag() bool   { return f.isBool }
-
-var flags = map[string]*flagValue{}
-
-func init() {
-	for _, o := range Options {
-		v := &flagValue{value: o.DefaultValue(), isBool: o.Bool, secret: o.Secret}
-		flags[o.Name] = v
-		flag.Var(v, o.Name, fmt.Sprintf("%s (env %s)", o.Usage, o.Env))
-	}
-}
+// flags are the benchmark's own flags, beside go test's.
+var flags = BindFlags(flag.CommandLine)
 
 // run is the benchmark run this test binary performs.
-var run *suite
+var run *Run
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	cfg, err := ParseConfig(func(name string) string { return flags[name].value })
+	cfg, err := flags.Config()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
 		os.Exit(2)
 	}
-	// The first Ctrl-C ends the running level and keeps what was measured;
-	// a second one kills nvidia-smi (which may ignore interrupts) and any
-	// other child, and exits at once.
-	ctx, cancel := context.WithCancelCause(context.Background())
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		if _, ok := <-sigs; !ok {
-			return
-		}
-		cancel(errors.New("interrupted"))
-		if _, ok := <-sigs; !ok {
-			return
-		}
-		killChildren()
-		fmt.Fprintln(os.Stderr, "sttbench: interrupted again: child processes killed, exiting now")
-		os.Exit(130)
-	}()
-	run = newSuite(ctx, cfg)
+	ctx, stop := InterruptContext()
+	run = NewRun(ctx, cfg)
 
 	code := 0
 	if cfg.Probe {
-		code = run.probe(os.Stdout)
+		if res, err := run.Probe(os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
+			code = 1
+		} else if res.Outcome != harness.OK {
+			code = 1
+		}
 	} else {
 		if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
 			printUnits()
 		}
 		code = m.Run()
 	}
-	if err := run.finish(os.Stdout); err != nil {
+	if err := run.Finish(os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
 		code = max(code, 1)
 	}
@@ -98,15 +60,15 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
 		code = 1
 	}
-	if ctx.Err() != nil {
-		if len(run.rows()) == 0 {
+	if run.Interrupted() {
+		if len(run.Rows()) == 0 {
 			fmt.Fprintln(os.Stderr, "sttbench: interrupted before any level completed")
 		} else {
 			fmt.Fprintln(os.Stderr, "sttbench: interrupted; the levels above are the ones that completed")
 		}
 		code = max(code, 1)
 	}
-	signal.Stop(sigs)
+	stop()
 	os.Exit(code)
 }
 
@@ -135,54 +97,22 @@ func printUnits() {
 // BenchmarkStreaming runs every configured concurrency level as a
 // sub-benchmark conc=N; each b.Loop round streams one clip per session.
 func BenchmarkStreaming(b *testing.B) {
-	if err := run.setup(); err != nil {
+	if err := run.Setup(); err != nil {
 		b.Fatal(err)
 	}
-	for _, n := range run.cfg.Levels {
-		if run.ctx.Err() != nil {
+	for _, n := range run.Config.Levels {
+		if run.Interrupted() {
 			// Not Skip: a run cut short must not end with PASS.
 			b.Fatal("interrupted: the remaining levels were not run")
 		}
-		b.Run("conc="+strconv.Itoa(n), func(b *testing.B) { benchLevel(b, n) })
+		b.Run("conc="+strconv.Itoa(n), func(b *testing.B) {
+			row, err := run.Level(b.Context(), n, LevelOptions{More: b.Loop, Resume: resumeText(b)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			report(b, row)
+		})
 	}
-}
-
-func benchLevel(b *testing.B, n int) {
-	defer func() {
-		// A panic ends the test binary without TestMain's teardown: stop
-		// the GPU monitor first, so no nvidia-smi outlives the run.
-		if p := recover(); p != nil {
-			run.gpu.stop()
-			panic(p)
-		}
-	}()
-	ctx, cancel := context.WithCancel(b.Context())
-	defer cancel()
-	defer context.AfterFunc(run.ctx, cancel)()
-
-	var rounds []Round
-	for b.Loop() {
-		run.pause(ctx)
-		r, err := run.level(ctx, n, resumeText(b))
-		if err != nil {
-			b.Fatal(err)
-		}
-		if run.ctx.Err() != nil {
-			break
-		}
-		rounds = append(rounds, r)
-	}
-	// An interrupted level fails rather than skips: a run cut short must not
-	// end with PASS. Its completed rounds, if any, are still recorded.
-	if len(rounds) == 0 {
-		b.Fatalf("interrupted during conc=%d before a round completed; the level is left out", n)
-	}
-	row := run.record(n, rounds)
-	if run.ctx.Err() != nil {
-		b.Errorf("interrupted during conc=%d after %d round(s); the round under way is left out", n, len(rounds))
-		return
-	}
-	report(b, row)
 }
 
 // report publishes a level's figures as benchmark metrics. Missing figures
@@ -206,17 +136,45 @@ func report(b *testing.B, r Row) {
 	}
 }
 
+// benchRuns counts the calls of each benchmark function.
+var benchRuns sync.Map
+
 // resumeText is what go test has printed on the current line when a
 // benchmark function runs: nothing on its first run (go test runs it once
 // before printing its name), its name and a tab on every later run (-count,
 // -cpu). The progress line puts it back after erasing itself.
 func resumeText(b *testing.B) string {
+	n, _ := benchRuns.LoadOrStore(b.Name(), new(int))
+	*n.(*int)++
+	if *n.(*int) == 1 {
+		return ""
+	}
 	name := b.Name()
 	if procs := runtime.GOMAXPROCS(0); procs != 1 {
 		name += "-" + strconv.Itoa(procs)
 	}
-	if runs := run.countRun(b.Name()); runs == 1 {
-		return ""
-	}
 	return name + "\t"
+}
+
+// TestGate fails when any configured level breaches -wer-max, -leak-max,
+// -fail-max or -eos-p95-max. Run it as `make gate` or
+// `go test -run TestGate -stt-url ... -tts-url ...`; it is skipped unless an
+// STT service is named (flag or STT_URL; `embedded` for the reference one).
+func TestGate(t *testing.T) {
+	if !flags.Given("stt-url") {
+		t.Skip("no STT service named: pass -stt-url (or STT_URL); embedded runs the reference service")
+	}
+	results, err := run.Gate(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, res := range results {
+		row := res.Row
+		t.Run("conc="+strconv.Itoa(row.Concurrency), func(t *testing.T) {
+			t.Logf("WER %s %%, %d/%d failed, %d leaked, EOS p95 %s s", row.WER.format("%.2f"), row.Cancelled, row.Total, row.Leaks, row.EOSP95.format("%.3f"))
+			if len(res.Breaches) > 0 {
+				t.Error("gate breached:\n" + strings.Join(res.Breaches, "\n"))
+			}
+		})
+	}
 }

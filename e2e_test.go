@@ -41,22 +41,17 @@ func testConfig(t *testing.T, knobs string, levels ...int) Config {
 	return cfg
 }
 
-// runLevels runs each level once on a fresh suite and returns the suite
-// (finished) and its rows.
-func runLevels(t *testing.T, cfg Config) (*suite, []Row) {
+// runLevels runs each level once on a fresh run, the way the benchmark
+// does, and returns the run (finished at cleanup) and its rows.
+func runLevels(t *testing.T, cfg Config) (*Run, []Row) {
 	t.Helper()
-	s := newSuite(t.Context(), cfg)
+	r := NewRun(t.Context(), cfg)
 	var warnings bytes.Buffer
-	s.warn = &warnings
-	t.Cleanup(func() { s.finish(&bytes.Buffer{}) })
-	require.NoError(t, s.setup())
-	var rows []Row
-	for _, n := range cfg.Levels {
-		r, err := s.level(t.Context(), n, "")
-		require.NoError(t, err)
-		rows = append(rows, s.record(n, []Round{r}))
-	}
-	return s, rows
+	r.Warn = &warnings
+	t.Cleanup(func() { r.Finish(&bytes.Buffer{}) })
+	rows, err := r.Ramp(t.Context())
+	require.NoError(t, err)
+	return r, rows
 }
 
 func TestEndToEndAgainstTheReferenceServices(t *testing.T) {
@@ -76,10 +71,10 @@ func TestEndToEndAgainstTheReferenceServices(t *testing.T) {
 		assert.False(t, row.GPUUtilP95.Valid(), "no nvidia-smi: GPU columns stay empty")
 	}
 	// Every session got its own text back, word for word.
-	for _, r := range s.byLevel[8][0].Level.Sessions {
+	for _, r := range s.Rounds(8)[0].Level.Sessions {
 		assert.Equal(t, wer.Normalize(r.Reference), wer.Normalize(r.Transcript()), "session %d", r.Index)
 	}
-	warnings := s.warn.(*bytes.Buffer).String()
+	warnings := s.Warn.(*bytes.Buffer).String()
 	assert.Equal(t, 1, strings.Count(warnings, "warning:"), "one warning: %s", warnings)
 	assert.Contains(t, warnings, "nvidia-smi not found")
 }
@@ -109,10 +104,10 @@ func TestDeadServiceFailsFastWithAClearError(t *testing.T) {
 
 	cfg := testConfig(t, "")
 	cfg.STTURL = url
-	s := newSuite(t.Context(), cfg)
-	defer s.finish(&bytes.Buffer{})
+	s := NewRun(t.Context(), cfg)
+	defer s.Finish(&bytes.Buffer{})
 	start := time.Now()
-	err = s.setup()
+	err = s.Setup()
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 6*time.Second)
 	for _, want := range []string{url, "refused", "Start the service", "-stt-url", "embedded"} {
@@ -130,7 +125,7 @@ var buildFakeSMI = sync.OnceValues(func() (string, error) {
 	}
 	fakeSMIDir = dir
 	bin := filepath.Join(dir, "nvidia-smi")
-	out, err := exec.Command("go", "build", "-o", bin, "./gpumon/internal/fakesmi").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, "./gpumon/internal/fakesmi/nvidia-smi").CombinedOutput()
 	if err != nil {
 		return "", &exec.Error{Name: "go build fakesmi: " + string(out), Err: err}
 	}
@@ -169,7 +164,7 @@ func TestGPUColumnsFromAFakeNvidiaSMI(t *testing.T) {
 	assert.Equal(t, Float(5120), row.VRAMPeak)
 	assert.Equal(t, Float(5120), row.VRAMMean)
 	assert.Greater(t, row.GPUSamples, 20, "a sample every 100 ms over a level of several seconds")
-	warn := s.warn.(*bytes.Buffer).String()
+	warn := s.Warn.(*bytes.Buffer).String()
 	assert.Contains(t, warn, "GPU 0")
 	assert.NotContains(t, warn, "warning")
 
@@ -196,21 +191,22 @@ func TestGateVerdicts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			s := newSuite(t.Context(), testConfig(t, tt.knobs, 3))
-			s.warn = &bytes.Buffer{}
-			s.cfg.ResultTimeout = 3 * time.Second
-			s.cfg.IdleTimeout = time.Second
-			defer s.finish(&bytes.Buffer{})
-			rows, breaches, err := s.gate(t.Context())
+			s := NewRun(t.Context(), testConfig(t, tt.knobs, 3))
+			s.Warn = &bytes.Buffer{}
+			s.Config.ResultTimeout = 3 * time.Second
+			s.Config.IdleTimeout = time.Second
+			defer s.Finish(&bytes.Buffer{})
+			results, err := s.Gate(t.Context())
 			require.NoError(t, err)
-			require.Len(t, rows, 1)
+			require.Len(t, results, 1)
+			breaches := results[0].Breaches
 			if tt.breach == "" {
-				assert.Empty(t, breaches[0], "WER %v", rows[0].WER)
+				assert.Empty(t, breaches, "WER %v", results[0].Row.WER)
 				return
 			}
-			require.NotEmpty(t, breaches[0])
-			assert.Contains(t, strings.Join(breaches[0], "\n"), tt.breach)
-			assert.Contains(t, breaches[0][0], "exceeds the bound")
+			require.NotEmpty(t, breaches)
+			assert.Contains(t, strings.Join(breaches, "\n"), tt.breach)
+			assert.Contains(t, breaches[0], "exceeds the bound")
 		})
 	}
 }
@@ -362,7 +358,7 @@ func TestRecordReReportsTheRun(t *testing.T) {
 	cfg.APIKey = "planted-record-key"
 	s, _ := runLevels(t, cfg)
 	var out bytes.Buffer
-	require.NoError(t, s.finish(&out))
+	require.NoError(t, s.Finish(&out))
 	runCSV, err := os.ReadFile(cfg.Output)
 	require.NoError(t, err)
 
@@ -398,11 +394,13 @@ func TestProbeAgainstTheReferenceService(t *testing.T) {
 		t.Skip("streams speech in real time")
 	}
 	t.Parallel()
-	s := newSuite(t.Context(), testConfig(t, "", 1))
-	s.warn = &bytes.Buffer{}
-	defer s.finish(&bytes.Buffer{})
+	s := NewRun(t.Context(), testConfig(t, "", 1))
+	s.Warn = &bytes.Buffer{}
+	defer s.Finish(&bytes.Buffer{})
 	var out bytes.Buffer
-	assert.Equal(t, 0, s.probe(&out))
+	res, err := s.Probe(&out)
+	require.NoError(t, err)
+	assert.Equal(t, harness.OK, res.Outcome)
 	for _, want := range []string{"probe: streaming", "first frame sent", "end of speech (EOS)",
 		`received {"status":"queued"}`, "EOS latency:", "WER:         0.00 %", "verdict:     ok"} {
 		assert.Contains(t, out.String(), want)
@@ -427,7 +425,7 @@ func TestSaturatedReferenceServiceLooksWorseNotBetter(t *testing.T) {
 	assert.Greater(t, float64(saturated.EOSP50), float64(calm.EOSP50)+1, "a backlog of seconds shows in EOS p50")
 	assert.Zero(t, saturated.EOSNegative)
 	for _, n := range []int{1, 8} {
-		sessions := s.byLevel[n][0].Level.Sessions
+		sessions := s.Rounds(n)[0].Level.Sessions
 		require.Len(t, sessions, n)
 		outcomes := map[harness.Outcome]int{}
 		for _, r := range sessions {

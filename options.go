@@ -2,6 +2,7 @@ package sttbench
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -224,3 +225,57 @@ func parseLevels(s string) ([]int, error) {
 func isEmbedded(u string) bool {
 	return u == "embedded" || strings.HasPrefix(u, "embedded?")
 }
+
+// Flags binds Options to a flag set, one flag each, with its environment
+// variable as the default.
+type Flags struct {
+	fs     *flag.FlagSet
+	values map[string]*flagValue
+}
+
+// BindFlags defines every option as a flag of fs.
+func BindFlags(fs *flag.FlagSet) *Flags {
+	f := &Flags{fs: fs, values: map[string]*flagValue{}}
+	for _, o := range Options {
+		v := &flagValue{value: o.DefaultValue(), isBool: o.Bool, secret: o.Secret}
+		f.values[o.Name] = v
+		fs.Var(v, o.Name, fmt.Sprintf("%s (env %s)", o.Usage, o.Env))
+	}
+	return f
+}
+
+// Config parses the flags' values; call it after the flag set is parsed.
+func (f *Flags) Config() (Config, error) {
+	return ParseConfig(func(name string) string { return f.values[name].value })
+}
+
+// Given reports whether the user set the option named name, on the command
+// line or through its environment variable.
+func (f *Flags) Given(name string) bool {
+	for _, o := range Options {
+		if _, ok := os.LookupEnv(o.Env); ok && o.Name == name {
+			return true
+		}
+	}
+	given := false
+	f.fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == name })
+	return given
+}
+
+// flagValue is a string flag that can also act as a boolean flag (-probe).
+// A secret one (-api-key) shows as empty, so -help never prints a key
+// taken from the environment as its default.
+type flagValue struct {
+	value          string
+	isBool, secret bool
+}
+
+func (f *flagValue) String() string {
+	if f.secret {
+		return ""
+	}
+	return f.value
+}
+
+func (f *flagValue) Set(s string) error { f.value = s; return nil }
+func (f *flagValue) IsBoolFlag() bool   { return f.isBool }

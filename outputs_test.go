@@ -111,10 +111,10 @@ func TestBadOutputFailsBeforeAnyAudio(t *testing.T) {
 			} else {
 				cfg.Record = missing
 			}
-			s := newSuite(t.Context(), cfg)
-			s.warn = &bytes.Buffer{}
-			defer s.finish(&bytes.Buffer{})
-			err := s.setup()
+			s := NewRun(t.Context(), cfg)
+			s.Warn = &bytes.Buffer{}
+			defer s.Finish(&bytes.Buffer{})
+			err := s.Setup()
 			require.Error(t, err)
 			for _, want := range []string{"-" + flag, missing, "no such file or directory", "create the directory"} {
 				assert.Contains(t, err.Error(), want)
@@ -131,11 +131,11 @@ func TestTTSTimeoutSaysWhatToDo(t *testing.T) {
 	cfg := testConfig(t, "", 1)
 	cfg.TTSURL = tts.URL + "/tts"
 	cfg.TTSTimeout = 300 * time.Millisecond
-	s := newSuite(t.Context(), cfg)
+	s := NewRun(t.Context(), cfg)
 	var warn bytes.Buffer
-	s.warn = &warn
-	defer s.finish(&bytes.Buffer{})
-	err := s.setup()
+	s.Warn = &warn
+	defer s.Finish(&bytes.Buffer{})
+	err := s.Setup()
 	require.Error(t, err)
 	assert.ErrorIs(t, err, ttspool.ErrTimeout)
 	for _, want := range []string{"the TTS service at " + cfg.TTSURL + " gave no answer within 300ms",

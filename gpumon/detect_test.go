@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sttbench/sttbench/gpumon/internal/fakesmi"
 )
 
 const (
@@ -231,7 +233,7 @@ func TestIsPython(t *testing.T) {
 func TestDetect(t *testing.T) {
 	apps := "440, " + uuidA + ", python3, 2208\n441, " + uuidA + ", /opt/torch/.venv/bin/python3, 806\n"
 	t.Run("busy host", func(t *testing.T) {
-		f := newFake(t, fakeOpts{Apps: apps, GPUs: "0, " + uuidA + "\n"})
+		f := newFake(t, fakesmi.Options{Apps: apps, GPUs: "0, " + uuidA + "\n"})
 		sel, err := Detect(t.Context(), Config{Path: f.path, ProcRoot: fakeProc(t, capturedCmdlines)})
 		require.NoError(t, err)
 		assert.Equal(t, Selection{ID: "0", Index: 0, UUID: uuidA, PID: 440, Reason: "GPU 0 (" + uuidA + `): Python process 440 mentions "parakeet" (python3 /opt/svc/parakeet_service/main.py 5), 2208 MiB (of 2 Python processes on 1 GPU)`}, sel)
@@ -241,7 +243,7 @@ func TestDetect(t *testing.T) {
 		}, f.lines("args"))
 	})
 	t.Run("query fails", func(t *testing.T) {
-		f := newFake(t, fakeOpts{QueryExit: 2, QueryMsg: `Field "bogus_field" is not a valid field to query.`})
+		f := newFake(t, fakesmi.Options{QueryExit: 2, QueryMsg: `Field "bogus_field" is not a valid field to query.`})
 		sel, err := Detect(t.Context(), Config{Path: f.path})
 		require.NoError(t, err)
 		assert.Equal(t, "0", sel.ID)
@@ -250,7 +252,7 @@ func TestDetect(t *testing.T) {
 	})
 	for _, id := range []string{"1", uuidB} {
 		t.Run("configured "+id+" skips detection", func(t *testing.T) {
-			f := newFake(t, fakeOpts{Apps: apps})
+			f := newFake(t, fakesmi.Options{Apps: apps})
 			sel, err := Detect(t.Context(), Config{Path: f.path, GPUID: id})
 			require.NoError(t, err)
 			assert.Equal(t, id, sel.ID)
@@ -267,7 +269,7 @@ func TestDetect(t *testing.T) {
 		})
 	}
 	t.Run("cancelled context", func(t *testing.T) {
-		f := newFake(t, fakeOpts{Apps: apps})
+		f := newFake(t, fakesmi.Options{Apps: apps})
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		_, err := Detect(ctx, Config{Path: f.path})

@@ -4,18 +4,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sttbench/sttbench/gpumon/internal/fakesmi"
 	"github.com/sttbench/sttbench/internal/leakcheck"
 )
 
@@ -49,40 +48,9 @@ func checkLeaks() int {
 	return 0
 }
 
-// fakeOpts says how the fake nvidia-smi behaves.
-type fakeOpts struct {
-	// Capture is the dmon output to replay, line by line.
-	Capture string
-	// Pace is the time between lines. Zero means gated: a line is written
-	// only once the test has released it (fake.release).
-	Pace time.Duration
-	// Loop replays the capture's data lines over and over.
-	Loop bool
-	// Exit is the exit status once the capture is replayed; -1 means keep
-	// running, as dmon does, until a signal.
-	Exit int
-	// Stderr is written to standard error before exiting with Exit.
-	Stderr string
-	// IgnoreSignals makes the fake ignore SIGINT and SIGTERM.
-	IgnoreSignals bool
-	// SigDelay is how long the fake takes to exit after SIGINT or SIGTERM
-	// (dmon takes 0.6 to 1 s).
-	SigDelay time.Duration
-	// SigFragment is written, without a newline, on SIGINT or SIGTERM just
-	// before exiting: interrupted, dmon on driver 580 flushes the start of
-	// its next line ("    0").
-	SigFragment string
-	// Apps and GPUs answer --query-compute-apps and --query-gpu.
-	Apps, GPUs string
-	// QueryExit and QueryMsg, when QueryExit is not 0, make the queries fail.
-	QueryExit int
-	QueryMsg  string
-	// QueryHang makes the queries hang until killed, as on a wedged driver.
-	QueryHang bool
-}
-
-// fake is a fake nvidia-smi: a shell script that re-executes the test
-// binary with fakeEnv set.
+// fake is the fake nvidia-smi of package fakesmi, run as this test binary:
+// a shell script re-executes it with fakeEnv set, which is quicker than
+// building the fake as a program for each test.
 type fake struct {
 	t    *testing.T
 	dir  string
@@ -93,7 +61,7 @@ type fake struct {
 // a cleanup that fails the test if a process it started is still there,
 // unreaped, or if the test process has any child left. Every test that runs
 // the fake uses it; the cleanup runs after the test's own cleanups.
-func newFake(t *testing.T, o fakeOpts) *fake {
+func newFake(t *testing.T, o fakesmi.Options) *fake {
 	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("the fake nvidia-smi needs /bin/sh and /proc")
@@ -197,9 +165,9 @@ func children() []int {
 	return kids
 }
 
-// runFake is the fake nvidia-smi's main.
+// runFake is the fake nvidia-smi's main: the options newFake wrote.
 func runFake(dir string, args []string) int {
-	var o fakeOpts
+	var o fakesmi.Options
 	b, err := os.ReadFile(filepath.Join(dir, "opts.json"))
 	if err == nil {
 		err = json.Unmarshal(b, &o)
@@ -208,111 +176,8 @@ func runFake(dir string, args []string) int {
 		fmt.Fprintln(os.Stderr, "fake nvidia-smi:", err)
 		return 2
 	}
-	appendLine(dir, "pids", strconv.Itoa(os.Getpid()))
-	appendLine(dir, "args", strings.Join(args, " "))
-	switch {
-	case len(args) > 0 && strings.HasPrefix(args[0], "--query-compute-apps"):
-		return fakeQuery(o, o.Apps)
-	case len(args) > 0 && strings.HasPrefix(args[0], "--query-gpu"):
-		return fakeQuery(o, o.GPUs)
-	case len(args) > 0 && args[0] == "dmon":
-		return fakeDmon(dir, o)
-	}
-	fmt.Fprintln(os.Stderr, "fake nvidia-smi: unknown command", args)
-	return 2
-}
-
-func appendLine(dir, name, line string) {
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	fmt.Fprintln(f, line)
-}
-
-func fakeQuery(o fakeOpts, out string) int {
-	if o.QueryHang {
-		signal.Ignore(os.Interrupt, syscall.SIGTERM)
-		time.Sleep(time.Hour)
-	}
-	if o.QueryExit != 0 {
-		fmt.Println(o.QueryMsg)
-		return o.QueryExit
-	}
-	fmt.Print(out)
-	return 0
-}
-
-func fakeDmon(dir string, o fakeOpts) int {
-	sigs := make(chan os.Signal, 1)
-	if o.IgnoreSignals {
-		signal.Ignore(os.Interrupt, syscall.SIGTERM)
-	} else {
-		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	}
-	onSignal := func(s os.Signal) int {
-		appendLine(dir, "signals", s.String())
-		time.Sleep(o.SigDelay)
-		os.Stdout.WriteString(o.SigFragment)
-		return 0
-	}
-	// turn waits until line i may be written; it returns false on a signal.
-	turn := func(i int) (os.Signal, bool) {
-		if o.Pace > 0 {
-			if i == 0 {
-				return nil, true
-			}
-			select {
-			case <-time.After(o.Pace):
-				return nil, true
-			case s := <-sigs:
-				return s, false
-			}
-		}
-		for {
-			b, _ := os.ReadFile(filepath.Join(dir, "gate"))
-			if n, err := strconv.Atoi(string(b)); err == nil && n > i {
-				return nil, true
-			}
-			select {
-			case <-time.After(2 * time.Millisecond):
-			case s := <-sigs:
-				return s, false
-			}
-		}
-	}
-	var lines []string
-	for line := range strings.Lines(o.Capture) {
-		lines = append(lines, line)
-	}
-	for i, line := range lines {
-		if s, ok := turn(i); !ok {
-			return onSignal(s)
-		}
-		os.Stdout.WriteString(line)
-	}
-	for i := len(lines); o.Loop; i++ {
-		line := lines[i%len(lines)]
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		if s, ok := turn(i); !ok {
-			return onSignal(s)
-		}
-		os.Stdout.WriteString(line)
-	}
-	if o.Exit >= 0 {
-		os.Stderr.WriteString(o.Stderr)
-		return o.Exit
-	}
-	for {
-		select {
-		case s := <-sigs:
-			return onSignal(s)
-		case <-time.After(time.Hour):
-		}
-	}
+	o.Dir = dir
+	return fakesmi.Main(args, o)
 }
 
 // testdata returns the contents of a file in testdata.

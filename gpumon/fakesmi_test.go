@@ -11,15 +11,15 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The standalone fake nvidia-smi of internal/fakesmi, built and used as the
+// The fake nvidia-smi of internal/fakesmi as a program, built and used as the
 // end-to-end test and `make demo` use it: first in PATH.
 func TestFakeSMIProgram(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go tool to build internal/fakesmi")
+		t.Skip("no go tool to build the fake nvidia-smi")
 	}
 	dir := t.TempDir()
-	out, err := exec.CommandContext(t.Context(), goTool, "build", "-o", filepath.Join(dir, "nvidia-smi"), "./internal/fakesmi").CombinedOutput()
+	out, err := exec.CommandContext(t.Context(), goTool, "build", "-o", filepath.Join(dir, "nvidia-smi"), "./internal/fakesmi/nvidia-smi").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	t.Setenv("FAKESMI_INTERVAL", "5ms")

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sttbench/sttbench/gpumon/internal/fakesmi"
 )
 
 // The captured load's data lines (dmon-um-i0.txt) follow 2 header lines:
@@ -22,7 +24,7 @@ const headerLines = 2
 // startFake starts a Monitor on a fake nvidia-smi replaying capture. With a
 // gated fake (o.Pace zero) it first releases the header and the first
 // sample, which Start waits for.
-func startFake(t *testing.T, o fakeOpts, cfg Config) (*fake, *Monitor) {
+func startFake(t *testing.T, o fakesmi.Options, cfg Config) (*fake, *Monitor) {
 	t.Helper()
 	f := newFake(t, o)
 	if o.Pace == 0 {
@@ -81,7 +83,7 @@ var noData = Summary{SMP95: math.NaN(), SMMean: math.NaN(), VRAMPeakMiB: math.Na
 func TestMonitorWindowsOverCapture(t *testing.T) {
 	// The capture ends at sample 29, so the last Window waits CloseWait
 	// for a sample that does not come.
-	f, m := startFake(t, fakeOpts{
+	f, m := startFake(t, fakesmi.Options{
 		Capture:     testdata(t, "dmon-um-i0.txt"),
 		Exit:        -1,
 		SigDelay:    50 * time.Millisecond,
@@ -141,7 +143,7 @@ func TestMonitorWindowsOverCapture(t *testing.T) {
 }
 
 func TestMonitorWindowWaitsForClosingSample(t *testing.T) {
-	f, m := startFake(t, fakeOpts{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1}, Config{CloseWait: 5 * time.Second})
+	f, m := startFake(t, fakesmi.Options{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1}, Config{CloseWait: 5 * time.Second})
 	from := markAt(t, f, m, 5)
 	to := m.Mark() // a window shorter than one interval
 
@@ -158,7 +160,7 @@ func TestMonitorWindowWaitsForClosingSample(t *testing.T) {
 
 func TestMonitorWindowStopsWaiting(t *testing.T) {
 	const closeWait = 150 * time.Millisecond
-	f, m := startFake(t, fakeOpts{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1}, Config{CloseWait: closeWait})
+	f, m := startFake(t, fakesmi.Options{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1}, Config{CloseWait: closeWait})
 	from := markAt(t, f, m, 3)
 	to := markAt(t, f, m, 5)
 
@@ -177,7 +179,7 @@ func TestMonitorWindowStopsWaiting(t *testing.T) {
 func TestMonitorPaced(t *testing.T) {
 	const pace = 20 * time.Millisecond
 	start := time.Now()
-	_, m := startFake(t, fakeOpts{Capture: testdata(t, "dmon-um-i0.txt"), Pace: pace, Exit: -1}, Config{})
+	_, m := startFake(t, fakesmi.Options{Capture: testdata(t, "dmon-um-i0.txt"), Pace: pace, Exit: -1}, Config{})
 	from := m.Mark()
 	waitSamples(t, m, 10)
 	sum := m.Window(from, m.Mark())
@@ -199,7 +201,7 @@ func TestMonitorPaced(t *testing.T) {
 }
 
 func TestMonitorConcurrentUse(t *testing.T) {
-	_, m := startFake(t, fakeOpts{Capture: testdata(t, "dmon-um-i0.txt"), Pace: time.Millisecond, Loop: true, Exit: -1}, Config{CloseWait: 50 * time.Millisecond})
+	_, m := startFake(t, fakesmi.Options{Capture: testdata(t, "dmon-um-i0.txt"), Pace: time.Millisecond, Loop: true, Exit: -1}, Config{CloseWait: 50 * time.Millisecond})
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -227,25 +229,25 @@ func TestMonitorConcurrentUse(t *testing.T) {
 func TestMonitorStartFails(t *testing.T) {
 	tests := []struct {
 		name     string
-		o        fakeOpts
+		o        fakesmi.Options
 		exitCode int
 		msg      string
 	}{
 		{
 			name:     "no devices (dmon -i 7 on a one-GPU host)",
-			o:        fakeOpts{Capture: "No devices were found\n", Pace: time.Millisecond, Exit: 6},
+			o:        fakesmi.Options{Capture: "No devices were found\n", Pace: time.Millisecond, Exit: 6},
 			exitCode: 6,
 			msg:      "gpumon: nvidia-smi dmon -i 0 exited early: exit status 6: No devices were found",
 		},
 		{
 			name:     "exits 0 at once",
-			o:        fakeOpts{Capture: testdata(t, "dmon-um-i0.txt")[:80], Pace: time.Millisecond, Exit: 0},
+			o:        fakesmi.Options{Capture: testdata(t, "dmon-um-i0.txt")[:80], Pace: time.Millisecond, Exit: 0},
 			exitCode: -1,
 			msg:      "gpumon: nvidia-smi dmon -i 0 exited early: exit status 0",
 		},
 		{
 			name:     "error on standard error",
-			o:        fakeOpts{Pace: time.Millisecond, Exit: 15, Stderr: "Failed to initialize NVML: Driver/library version mismatch\n"},
+			o:        fakesmi.Options{Pace: time.Millisecond, Exit: 15, Stderr: "Failed to initialize NVML: Driver/library version mismatch\n"},
 			exitCode: 15,
 			msg:      "exit status 15: Failed to initialize NVML: Driver/library version mismatch",
 		},
@@ -268,7 +270,7 @@ func TestMonitorStartFails(t *testing.T) {
 }
 
 func TestMonitorEarlyExit(t *testing.T) {
-	f, m := startFake(t, fakeOpts{
+	f, m := startFake(t, fakesmi.Options{
 		Capture: testdata(t, "dmon-um-i0.txt"),
 		Exit:    3,
 		Stderr:  "Unable to determine the device handle for GPU0000:00:06.0: Unknown Error\n",
@@ -298,7 +300,7 @@ func TestMonitorEarlyExit(t *testing.T) {
 
 func TestMonitorStopKillsWhenInterruptIgnored(t *testing.T) {
 	const stopTimeout = 200 * time.Millisecond
-	f, m := startFake(t, fakeOpts{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1, IgnoreSignals: true}, Config{StopTimeout: stopTimeout})
+	f, m := startFake(t, fakesmi.Options{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1, IgnoreSignals: true}, Config{StopTimeout: stopTimeout})
 	start := time.Now()
 	err := m.Stop()
 	elapsed := time.Since(start)
@@ -312,7 +314,7 @@ func TestMonitorStopKillsWhenInterruptIgnored(t *testing.T) {
 }
 
 func TestMonitorStopInDeferWhilePanicking(t *testing.T) {
-	f, m := startFake(t, fakeOpts{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1}, Config{})
+	f, m := startFake(t, fakesmi.Options{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1}, Config{})
 	func() {
 		defer func() { assert.Equal(t, "boom", recover()) }()
 		defer m.Stop()
@@ -325,7 +327,7 @@ func TestMonitorStopInDeferWhilePanicking(t *testing.T) {
 }
 
 func TestMonitorContextDone(t *testing.T) {
-	f := newFake(t, fakeOpts{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1})
+	f := newFake(t, fakesmi.Options{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1})
 	f.release(headerLines + 1)
 	ctx, cancel := context.WithCancelCause(t.Context())
 	m, err := Start(ctx, Config{Path: f.path}, "0")

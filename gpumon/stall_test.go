@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sttbench/sttbench/gpumon/internal/fakesmi"
 )
 
 // A dmon that sends nothing readable is stopped after SampleTimeout, and
@@ -18,22 +20,22 @@ func TestMonitorNoParsableSample(t *testing.T) {
 	header := strings.Join(strings.SplitAfter(testdata(t, "dmon-um-i0.txt"), "\n")[:headerLines], "")
 	tests := []struct {
 		name string
-		o    fakeOpts
+		o    fakesmi.Options
 		want string
 	}{
 		{
 			name: "prints nothing",
-			o:    fakeOpts{Pace: time.Millisecond, Exit: -1},
+			o:    fakesmi.Options{Pace: time.Millisecond, Exit: -1},
 			want: "gpumon: nvidia-smi dmon -i 0 printed no parsable sample in 300ms: it printed nothing. Check that `nvidia-smi dmon -s um -i 0` prints samples on the GPU's host",
 		},
 		{
 			name: "prints garbage",
-			o:    fakeOpts{Capture: "GPU 00000000:00:06.0: Unknown Error\n", Pace: 20 * time.Millisecond, Loop: true, Exit: -1},
+			o:    fakesmi.Options{Capture: "GPU 00000000:00:06.0: Unknown Error\n", Pace: 20 * time.Millisecond, Loop: true, Exit: -1},
 			want: `that could not be read, such as "GPU 00000000:00:06.0: Unknown Error"`,
 		},
 		{
 			name: "prints its header only",
-			o:    fakeOpts{Capture: header, Pace: time.Millisecond, Exit: -1},
+			o:    fakesmi.Options{Capture: header, Pace: time.Millisecond, Exit: -1},
 			want: "printed no parsable sample in 300ms: it printed 2 lines of header, no data",
 		},
 	}
@@ -54,7 +56,7 @@ func TestMonitorNoParsableSample(t *testing.T) {
 // A dmon that goes quiet after some samples is stopped, and later windows
 // report no data.
 func TestMonitorGoesQuiet(t *testing.T) {
-	f, m := startFake(t, fakeOpts{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1}, Config{SampleTimeout: 300 * time.Millisecond})
+	f, m := startFake(t, fakesmi.Options{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1}, Config{SampleTimeout: 300 * time.Millisecond})
 	from := m.Mark()
 	require.Eventually(t, func() bool { return m.Err() != nil }, 10*time.Second, 5*time.Millisecond)
 	assert.Regexp(t, `^gpumon: nvidia-smi dmon -i 0 printed no sample for 300ms after 1 sample \(the last at \d\d:\d\d:\d\d\); it seems hung`, m.Err().Error())
@@ -66,7 +68,7 @@ func TestMonitorGoesQuiet(t *testing.T) {
 // Stopped with no sample yet, but after long enough to have had one, Stop
 // says so rather than leaving the GPU columns empty without a word.
 func TestMonitorStopWithoutSample(t *testing.T) {
-	f := newFake(t, fakeOpts{Exit: -1})
+	f := newFake(t, fakesmi.Options{Exit: -1})
 	m, err := Start(t.Context(), Config{Path: f.path, SampleTimeout: 3 * time.Second}, "0")
 	require.NoError(t, err, "Start waits Interval + 1 s for the first sample, then goes on")
 	assert.NoError(t, m.Err())
@@ -79,7 +81,7 @@ func TestMonitorStopWithoutSample(t *testing.T) {
 // A detection query that hangs is killed at the query timeout, and the
 // warning says it gave no answer rather than "signal: killed".
 func TestDetectQueryHangs(t *testing.T) {
-	f := newFake(t, fakeOpts{QueryHang: true})
+	f := newFake(t, fakesmi.Options{QueryHang: true})
 	sel, err := Detect(t.Context(), Config{Path: f.path, queryTimeout: 300 * time.Millisecond})
 	require.NoError(t, err)
 	assert.Equal(t, "0", sel.ID)
@@ -119,7 +121,7 @@ func TestWrapper(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFake(t, fakeOpts{Capture: testdata(t, "dmon-um-i0.txt"), Pace: 5 * time.Millisecond, Loop: true, Exit: -1,
+			f := newFake(t, fakesmi.Options{Capture: testdata(t, "dmon-um-i0.txt"), Pace: 5 * time.Millisecond, Loop: true, Exit: -1,
 				IgnoreSignals: tt.ignores, Apps: apps, GPUs: "0, " + uuidA + "\n"})
 			ssh, hosts := wrapper(t, tt.exec)
 			words, err := SplitCommand(ssh + " gpu-host " + shellQuote(f.path))
@@ -159,7 +161,7 @@ func TestWrapper(t *testing.T) {
 
 // Kill ends dmon and its group at once, for an exit that cannot wait.
 func TestMonitorKill(t *testing.T) {
-	f, m := startFake(t, fakeOpts{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1, IgnoreSignals: true}, Config{StopTimeout: time.Hour})
+	f, m := startFake(t, fakesmi.Options{Capture: testdata(t, "dmon-um-i0.txt"), Exit: -1, IgnoreSignals: true}, Config{StopTimeout: time.Hour})
 	m.Kill()
 	done := make(chan error, 1)
 	go func() { done <- m.Stop() }()

@@ -1,0 +1,444 @@
+package sttbench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/internal/refstt"
+	"github.com/sttbench/sttbench/internal/reftts"
+	"github.com/sttbench/sttbench/ttspool"
+)
+
+// Run is one benchmark run: the services it started, the clips, the GPU
+// monitor, the run record and every level's rounds. The benchmark, the
+// gate and the end-to-end tests all drive it the same way:
+//
+//	r := NewRun(ctx, cfg)
+//	defer r.Finish(os.Stdout)   // stops what it started, prints the table
+//	row, err := r.Level(ctx, 10, LevelOptions{})
+//
+// Setup happens on first use. A Run is safe for use by one level at a time.
+type Run struct {
+	// Config is the run's configuration; change it only before first use.
+	Config Config
+	// Warn receives warnings and setup messages (default os.Stderr).
+	Warn io.Writer
+	// Progress receives the live, redrawn progress line; nil for none. It
+	// defaults to stderr when stdout and stderr are both a terminal: go
+	// test merges stderr into stdout in a log or a pipe to benchstat, and a
+	// progress line there would split the benchmark result lines.
+	Progress io.Writer
+
+	ctx       context.Context
+	setupOnce sync.Once
+	setupErr  error
+	sttURL    string
+	ttsURL    string
+	closers   []func() error
+	clips     []ttspool.Clip
+	gpu       *gpuMonitor
+	// rec receives each level's rounds as they end; nil when off or after
+	// a write failed. recStarted says a record was begun.
+	rec        *RecordWriter
+	recStarted bool
+
+	mu      sync.Mutex
+	lastEnd time.Time
+	levels  []int           // in the order first run
+	byLevel map[int][]Round // every round of every level, across calls
+}
+
+// NewRun prepares a run; nothing starts until its first level. Cancelling
+// ctx interrupts the run: the level under way ends, and Finish still
+// reports every level completed.
+func NewRun(ctx context.Context, cfg Config) *Run {
+	r := &Run{Config: cfg, Warn: os.Stderr, ctx: ctx, byLevel: map[int][]Round{}}
+	if isTerminal(os.Stdout) && isTerminal(os.Stderr) {
+		r.Progress = os.Stderr
+	}
+	return r
+}
+
+// Interrupted reports whether the run's context has ended.
+func (r *Run) Interrupted() bool { return r.ctx.Err() != nil }
+
+func (r *Run) sessionConfig() harness.SessionConfig {
+	return harness.SessionConfig{
+		URL: r.sttURL, APIKey: r.Config.APIKey,
+		ResultTimeout: r.Config.ResultTimeout, IdleTimeout: r.Config.IdleTimeout, WriteTimeout: r.Config.WriteTimeout,
+	}
+}
+
+// Setup checks the output paths are writable, begins the run record,
+// starts embedded services, checks the STT service is reachable, prepares
+// the clips for the largest level and starts the GPU monitor. It runs once;
+// later calls return its first result.
+func (r *Run) Setup() error {
+	r.setupOnce.Do(func() {
+		if r.setupErr = CheckOutputs(r.Config); r.setupErr == nil {
+			r.setupErr = r.startRecord()
+		}
+		if r.setupErr == nil {
+			r.setupErr = r.setup(maxLevel(r.Config.Levels))
+		}
+	})
+	return r.setupErr
+}
+
+// startRecord begins the run record with its header, before anything is
+// measured.
+func (r *Run) startRecord() error {
+	if r.Config.Record == "" {
+		return nil
+	}
+	if r.Config.SessionsOutAlias {
+		fmt.Fprintf(r.Warn, "sttbench: -sessions-out is now -record: writing the run record to %s\n", r.Config.Record)
+	}
+	host, _ := os.Hostname()
+	rec, err := CreateRecord(r.Config.Record, RecordHeader{
+		Tool: toolVersion(), Normalizer: NormalizerVersion, Start: time.Now(), Host: host,
+		Flags: r.Config.Flags, Levels: r.Config.Levels,
+	})
+	if err != nil {
+		return fmt.Errorf("-record %s: %w", r.Config.Record, err)
+	}
+	r.rec, r.recStarted = rec, true
+	return nil
+}
+
+// setup starts the services and prepares clips for a level of n sessions.
+func (r *Run) setup(sessions int) error {
+	var err error
+	if r.sttURL, err = r.startSTT(); err != nil {
+		return err
+	}
+	if r.ttsURL, err = r.startTTS(); err != nil {
+		return err
+	}
+	pctx, cancel := context.WithTimeout(r.ctx, 5*time.Second)
+	defer cancel()
+	if err := harness.Preflight(pctx, r.sessionConfig()); err != nil {
+		if r.ctx.Err() != nil {
+			return fmt.Errorf("interrupted while connecting to the STT service at %s; no level was run", r.sttURL)
+		}
+		return fmt.Errorf("cannot reach the STT service at %s: %w\n"+
+			"Start the service, point -stt-url (or STT_URL) at it, or pass -stt-url embedded to use the built-in reference service", r.sttURL, err)
+	}
+	if r.clips, err = r.prepareClips(sessions); err != nil {
+		return err
+	}
+	r.gpu = startGPUMonitor(r.ctx, r.Config, r.Warn)
+	return nil
+}
+
+// prepareClips synthesizes (or takes from the cache) one clip per session.
+func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {
+	all, err := LoadTexts(r.Config.Texts)
+	if err != nil {
+		return nil, fmt.Errorf("reference texts: %w", err)
+	}
+	texts, warning := ttspool.Texts(all, sessions)
+	if warning != "" {
+		fmt.Fprintf(r.Warn, "sttbench: warning: %s\n", warning)
+	}
+	// A redrawn progress line suits a terminal; a log gets whole lines,
+	// one per tenth of the clips, all before the first benchmark line.
+	tcfg := ttspool.Config{
+		URL: r.ttsURL, Voice: r.Config.Voice, Seed: r.Config.Seed, CacheDir: r.Config.CacheDir,
+		HTTPTimeout: r.Config.TTSTimeout, Progress: r.Progress,
+	}
+	if r.Progress == nil {
+		tcfg.Progress, tcfg.ProgressLines = r.Warn, true
+		fmt.Fprintf(r.Warn, "tts: preparing %d clips (cache: %s)\n", len(texts), r.Config.CacheDir)
+	}
+	began := time.Now()
+	clips, err := ttspool.Build(r.ctx, tcfg, texts)
+	switch {
+	case err != nil && r.ctx.Err() != nil:
+		return nil, errors.New("interrupted while preparing audio; no level was run")
+	case errors.Is(err, ttspool.ErrTimeout):
+		return nil, fmt.Errorf("the TTS service at %s gave no answer within %v: %w\n"+
+			"Raise -tts-timeout (or STTBENCH_TTS_TIMEOUT), or check the service", r.ttsURL, r.Config.TTSTimeout, err)
+	case err != nil:
+		return nil, fmt.Errorf("preparing audio with the TTS service at %s: %w\n"+
+			"Start it, point -tts-url (or TTS_URL) at it, or pass -tts-url embedded", r.ttsURL, err)
+	}
+	if r.Progress == nil {
+		fmt.Fprintf(r.Warn, "tts: %d clips ready in %.1fs\n", len(clips), time.Since(began).Seconds())
+	}
+	return clips, nil
+}
+
+func (r *Run) startSTT() (string, error) {
+	if !isEmbedded(r.Config.STTURL) {
+		return r.Config.STTURL, nil
+	}
+	_, query, _ := strings.Cut(r.Config.STTURL, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", fmt.Errorf("-stt-url %q: %w", r.Config.STTURL, err)
+	}
+	rcfg, err := refstt.ParseConfig(q)
+	if err != nil {
+		return "", fmt.Errorf("-stt-url %q: %w", r.Config.STTURL, err)
+	}
+	if rcfg.APIKey == "" {
+		rcfg.APIKey = r.Config.APIKey
+	}
+	srv, err := refstt.Listen("127.0.0.1:0", rcfg)
+	if err != nil {
+		return "", fmt.Errorf("start the embedded reference STT: %w", err)
+	}
+	r.closers = append(r.closers, srv.Close)
+	return srv.URL(), nil
+}
+
+func (r *Run) startTTS() (string, error) {
+	if !isEmbedded(r.Config.TTSURL) {
+		return r.Config.TTSURL, nil
+	}
+	srv, err := reftts.Listen("127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("start the embedded reference TTS: %w", err)
+	}
+	r.closers = append(r.closers, srv.Close)
+	return srv.URL(), nil
+}
+
+// LevelOptions says how Level runs a level.
+type LevelOptions struct {
+	// More says whether to stream another round; it is called before each
+	// one (testing.B's Loop). Nil means one round.
+	More func() bool
+	// Resume is the text the live progress line puts back when it erases
+	// itself: what was on the terminal's line before the level began.
+	Resume string
+}
+
+// Level streams rounds of an n-session level, records them, and returns
+// the level's row over this call's rounds. Each round waits out the level
+// pause after the one before. An interrupted level keeps the rounds it
+// completed, in the run and its record, and returns an error: a run cut
+// short must not read as a success.
+func (r *Run) Level(ctx context.Context, n int, opt LevelOptions) (Row, error) {
+	defer func() {
+		// A panic can end a program without its teardown: stop the GPU
+		// monitor first, so no nvidia-smi outlives the run.
+		if p := recover(); p != nil {
+			r.gpu.stop()
+			panic(p)
+		}
+	}()
+	if err := r.Setup(); err != nil {
+		return Row{}, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(r.ctx, cancel)()
+
+	more := opt.More
+	if more == nil {
+		calls := 0
+		more = func() bool { calls++; return calls == 1 }
+	}
+	var rounds []Round
+	for ctx.Err() == nil && more() {
+		r.pause(ctx)
+		round, err := r.round(ctx, n, opt.Resume)
+		if err != nil {
+			if len(rounds) > 0 {
+				r.keep(n, rounds)
+			}
+			return Row{}, err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		rounds = append(rounds, round)
+	}
+	if len(rounds) == 0 {
+		return Row{}, fmt.Errorf("interrupted during conc=%d before a round completed; the level is left out", n)
+	}
+	row := r.keep(n, rounds)
+	if ctx.Err() != nil {
+		return row, fmt.Errorf("interrupted during conc=%d after %d round(s); the round under way is left out", n, len(rounds))
+	}
+	return row, nil
+}
+
+// Ramp runs every configured level once, in order, and returns their rows.
+func (r *Run) Ramp(ctx context.Context) ([]Row, error) {
+	var rows []Row
+	for _, n := range r.Config.Levels {
+		row, err := r.Level(ctx, n, LevelOptions{})
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// pause keeps the configured gap after the previous round, so one level's
+// tail does not load the next.
+func (r *Run) pause(ctx context.Context) {
+	r.mu.Lock()
+	last := r.lastEnd
+	r.mu.Unlock()
+	wait := time.Until(last.Add(r.Config.LevelPause))
+	if last.IsZero() || wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// round streams one round of an n-session level: session i speaks clip i.
+// On a terminal it draws live progress over the current line and then
+// writes resume, the text it covered.
+func (r *Run) round(ctx context.Context, n int, resume string) (Round, error) {
+	var prog harness.Progress
+	rctx, stopRender := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if r.Progress != nil {
+			prog.Render(rctx, r.Progress, fmt.Sprintf("conc=%d:", n), resume, 250*time.Millisecond)
+		}
+	}()
+	clips := make([]ttspool.Clip, n)
+	for i := range clips {
+		clips[i] = r.clips[i%len(r.clips)]
+	}
+	mark := r.gpu.mark()
+	lr, err := harness.RunLevel(ctx, harness.LevelConfig{Session: r.sessionConfig(), Progress: &prog}, clips)
+	window := r.gpu.window(mark)
+	stopRender()
+	<-done
+	r.mu.Lock()
+	r.lastEnd = time.Now()
+	r.mu.Unlock()
+	// Keep the sessions as the record will give them back, so that a report
+	// from the record matches this run's to the byte.
+	for i := range lr.Sessions {
+		lr.Sessions[i] = canonical(lr.Sessions[i])
+	}
+	return Round{Level: lr, GPU: window}, err
+}
+
+// keep stores a level's rounds, appends them to the run record, and
+// returns the row of these rounds.
+func (r *Run) keep(n int, rounds []Round) Row {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.byLevel[n]; !ok {
+		r.levels = append(r.levels, n)
+	}
+	r.byLevel[n] = append(r.byLevel[n], rounds...)
+	for _, round := range rounds {
+		if r.rec == nil {
+			break
+		}
+		if err := r.rec.WriteRound(n, round); err != nil {
+			fmt.Fprintf(r.Warn, "sttbench: warning: the run record stopped: %v; the table and CSV still cover every level\n", err)
+			r.rec.Close()
+			r.rec = nil
+		}
+	}
+	return LevelRow(n, rounds)
+}
+
+// Rows is one row per level run so far, each over every round of its level.
+func (r *Run) Rows() []Row {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rows := make([]Row, 0, len(r.levels))
+	for _, n := range r.levels {
+		rows = append(rows, LevelRow(n, r.byLevel[n]))
+	}
+	return rows
+}
+
+// Rounds returns the rounds of the n-session level run so far.
+func (r *Run) Rounds(n int) []Round {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Round(nil), r.byLevel[n]...)
+}
+
+// Probe streams the single verbose session of -probe, writing its timeline
+// and verdict to w.
+func (r *Run) Probe(w io.Writer) (harness.SessionResult, error) {
+	r.setupOnce.Do(func() { r.setupErr = r.setup(1) })
+	if r.setupErr != nil {
+		return harness.SessionResult{}, r.setupErr
+	}
+	return harness.Probe(r.ctx, r.sessionConfig(), r.clips[0], probeWER, w)
+}
+
+// Finish stops what the run started, then prints the table and writes the
+// outputs of every level measured, also after a failure or interruption.
+func (r *Run) Finish(w io.Writer) error {
+	var errs []error
+	r.gpu.stop()
+	r.gpu = nil
+	for _, c := range r.closers {
+		if err := c(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	r.closers = nil
+	if r.rec != nil {
+		if err := r.rec.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		r.rec = nil
+	}
+	r.mu.Lock()
+	levels, byLevel := r.levels, r.byLevel
+	r.mu.Unlock()
+	if len(levels) == 0 {
+		return errors.Join(errs...)
+	}
+	fmt.Fprintln(w)
+	rows, err := Report(w, levels, byLevel)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if out := r.Config.Output; out != "" && out != "-" {
+		if err := WriteCSVFile(out, rows); err != nil {
+			errs = append(errs, err)
+		} else {
+			fmt.Fprintf(w, "results written to %s\n", out)
+		}
+	}
+	if r.Config.Record != "" && r.recStarted {
+		fmt.Fprintf(w, "run record written to %s (re-report it: go run ./cmd/sttbench report %s)\n", r.Config.Record, r.Config.Record)
+	}
+	return errors.Join(errs...)
+}
+
+func maxLevel(levels []int) int {
+	m := 1
+	for _, n := range levels {
+		m = max(m, n)
+	}
+	return m
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
