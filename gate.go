@@ -16,15 +16,12 @@ type GateResult struct {
 // Gate runs every configured level once and judges each against the
 // -wer-max, -leak-max, -fail-max and -eos-p95-max bounds.
 func (r *Run) Gate(ctx context.Context) ([]GateResult, error) {
-	var results []GateResult
-	for _, n := range r.Config.Levels {
-		row, err := r.Level(ctx, n, LevelOptions{})
-		if err != nil {
-			return results, err
-		}
-		results = append(results, GateResult{Row: row, Breaches: gateViolations(row, r.Config)})
+	rows, err := r.Ramp(ctx)
+	results := make([]GateResult, len(rows))
+	for i, row := range rows {
+		results[i] = GateResult{Row: row, Breaches: gateViolations(row, r.Config)}
 	}
-	return results, nil
+	return results, err
 }
 
 // gateViolations bounds a level's figures. Each breached bound is one
