@@ -14,7 +14,7 @@ import (
 
 // countingRefTTS serves the built-in reference TTS on a fresh loopback port
 // and counts its requests.
-func countingRefTTS(t *testing.T) (url string, requests *atomic.Int64) {
+func countingRefTTS(t testing.TB) (url string, requests *atomic.Int64) {
 	requests = new(atomic.Int64)
 	h := reftts.New()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
