@@ -32,7 +32,8 @@ type clipMeta struct {
 	SpeechEndSamples int    `json:"speech_end_samples"`
 }
 
-// cacheKey identifies one synthesis: the same service, voice, seed and text
+// cacheKey identifies one synthesis: the same service (Config.CacheID, or
+// the URL), voice, seed and text
 // give the same speech. Fields are length-prefixed so no two tuples collide
 // by concatenation.
 func cacheKey(url, voice string, seed int, text string) string {
@@ -127,7 +128,8 @@ func parseCacheEntry(b []byte) (Clip, error) {
 	if meta.SpeechEndSamples <= 0 || meta.SpeechEndSamples > len(pcm) {
 		return Clip{}, fmt.Errorf("speech end %d outside the clip's %d samples", meta.SpeechEndSamples, len(pcm))
 	}
-	return Clip{Text: meta.Text, PCM: pcm, SpeechEnd: samplesToDuration(meta.SpeechEndSamples)}, nil
+	// The data chunk is already the little-endian encoding: keep a copy.
+	return Clip{Text: meta.Text, PCM: pcm, SpeechEnd: samplesToDuration(meta.SpeechEndSamples), pcmBytes: append([]byte(nil), data...)}, nil
 }
 
 // store writes clip under key atomically: temp file, sync, rename.

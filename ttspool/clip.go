@@ -3,7 +3,10 @@
 // trims silence, and caches the result on disk.
 package ttspool
 
-import "time"
+import (
+	"encoding/binary"
+	"time"
+)
 
 // SampleRate is the sample rate of every Clip, in Hz: what the STT service expects.
 const SampleRate = 16000
@@ -16,6 +19,9 @@ type Clip struct {
 	Text string
 	// PCM holds the samples at SampleRate.
 	PCM []int16
+	// pcmBytes is PCM as little-endian int16, encoded once when the clip is
+	// built; see PCMBytes.
+	pcmBytes []byte
 	// SpeechEnd is the offset from the first sample to the end of the last
 	// voiced sample: the moment the speaker stopped.
 	SpeechEnd time.Duration
@@ -24,4 +30,29 @@ type Clip struct {
 // Duration is the length of the audio.
 func (c Clip) Duration() time.Duration {
 	return time.Duration(len(c.PCM)) * time.Second / SampleRate
+}
+
+// PCMBytes returns the samples as little-endian int16 bytes, what the STT
+// service is sent. Clips from Build (and DecodeClip) carry them encoded once,
+// so sessions streaming the same clip share one copy; the caller must not
+// modify it. A Clip assembled by hand gets a fresh encoding each call.
+func (c Clip) PCMBytes() []byte {
+	if len(c.pcmBytes) == 2*len(c.PCM) {
+		return c.pcmBytes
+	}
+	return encodePCM(c.PCM)
+}
+
+// withPCMBytes returns c carrying its encoded samples.
+func (c Clip) withPCMBytes() Clip {
+	c.pcmBytes = encodePCM(c.PCM)
+	return c
+}
+
+func encodePCM(pcm []int16) []byte {
+	b := make([]byte, 2*len(pcm))
+	for i, s := range pcm {
+		binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
+	}
+	return b
 }

@@ -38,6 +38,11 @@ const (
 type Config struct {
 	// URL is the TTS endpoint, e.g. http://localhost:8004/tts. Required.
 	URL string
+	// CacheID names the service in cache keys in place of URL. A service
+	// whose address changes from run to run but whose speech does not (the
+	// built-in reference TTS on a random port) passes a stable name, e.g.
+	// "reftts", so its clips are synthesized once; "" means URL.
+	CacheID string
 	// Voice is the predefined voice file name; "" means DefaultVoice.
 	Voice string
 	// Seed is the generation seed; 0 means DefaultSeed. Negative seeds are
@@ -231,7 +236,11 @@ func (b *builder) clip(ctx context.Context, text string) (Clip, error) {
 	if err := ctx.Err(); err != nil {
 		return Clip{}, err
 	}
-	key := cacheKey(b.cfg.URL, b.cfg.Voice, b.cfg.Seed, text)
+	id := b.cfg.CacheID
+	if id == "" {
+		id = b.cfg.URL
+	}
+	key := cacheKey(id, b.cfg.Voice, b.cfg.Seed, text)
 	c, err := b.cache.load(key, text)
 	if err == nil {
 		b.finished(true)

@@ -130,5 +130,5 @@ func DecodeClip(text string, wav []byte) (Clip, error) {
 		return Clip{}, fmt.Errorf("decode audio for %q: %w", abbrev.String(text, 40), err)
 	}
 	// Copy so the clip does not pin the untrimmed samples in memory.
-	return Clip{Text: text, PCM: append([]int16(nil), trimmed...), SpeechEnd: end}, nil
+	return Clip{Text: text, PCM: append([]int16(nil), trimmed...), SpeechEnd: end}.withPCMBytes(), nil
 }
