@@ -38,6 +38,7 @@ var Options = []Option{
 	{Name: "idle-timeout", Env: "STTBENCH_IDLE_TIMEOUT", Default: "5s", Usage: "once every queued utterance has its result, stop when no message came for this long (after the last frame)"},
 	{Name: "write-timeout", Env: "STTBENCH_WRITE_TIMEOUT", Default: "5s", Usage: "a frame write blocked this long (the service stopped reading audio) ends the session as an error"},
 	{Name: "level-pause", Env: "STTBENCH_LEVEL_PAUSE", Default: "2.5s", Usage: "pause between concurrency levels, so one level's tail does not load the next"},
+	{Name: "phase", Env: "STTBENCH_PHASE", Default: "spread", Usage: "stream start phases: `spread` (session i of n starts i/n of a frame after the level's origin, as independent callers do) or `aligned` (one origin for all: every frame of a tick leaves in one burst, a worst case)"},
 	{Name: "probe", Env: "STTBENCH_PROBE", Default: "false", Bool: true, Usage: "run one verbose session, print its timeline and a verdict, then exit"},
 	{Name: "texts", Env: "STTBENCH_TEXTS", Usage: "reference texts file, one per line; session i speaks text i (empty: the built-in set, testdata/reference_texts.txt compiled in)"},
 	{Name: "voice", Env: "STTBENCH_VOICE", Default: "Emily.wav", Usage: "TTS predefined voice"},
@@ -70,6 +71,8 @@ type Config struct {
 	IdleTimeout   time.Duration
 	WriteTimeout  time.Duration
 	LevelPause    time.Duration
+	// Aligned starts every stream of a level on one origin (-phase aligned).
+	Aligned bool
 	// TTSTimeout bounds one TTS request (ttspool.Config.HTTPTimeout).
 	TTSTimeout time.Duration
 	Probe      bool
@@ -151,6 +154,13 @@ func ParseConfig(value func(name string) string) (Config, error) {
 	c.LevelPause = duration("level-pause", false)
 	c.TTSTimeout = duration("tts-timeout", false)
 	c.EOSP95Max = duration("eos-p95-max", true)
+	switch value("phase") {
+	case "spread":
+	case "aligned":
+		c.Aligned = true
+	default:
+		bad("phase", "must be spread or aligned")
+	}
 	if c.Probe, err = strconv.ParseBool(value("probe")); err != nil {
 		bad("probe", "not a boolean")
 	}

@@ -76,7 +76,14 @@ type Row struct {
 	GPUSamples      int   `csv:"gpu_samples"`
 	ServiceErrors   int   `csv:"service_errors"`
 	WriteBlockMaxMs Float `csv:"write_block_max_ms"`
+	// ClientLagWarning is set when the send-lag p99 passed LagWarning.
+	ClientLagWarning bool `csv:"client_lag_warning"`
 }
+
+// LagWarning is the send-lag p99 past which a level's frames left late
+// enough to shift its latency figures visibly: the bound this client holds
+// itself to, a twentieth of a frame.
+const LagWarning = 5 * time.Millisecond
 
 // WriteCSV writes the rows with a header line.
 func WriteCSV(w io.Writer, rows []Row) error {
@@ -97,18 +104,20 @@ func WriteCSVFile(path string, rows []Row) error {
 
 // WriteTable prints the summary table: latency in seconds (over the ok
 // sessions), WER in percent, GPU utilisation in percent, VRAM in MiB,
-// incomplete sessions, failures as failed/total.
+// incomplete sessions, failures as failed/total, and how late this client
+// sent its frames (send lag p99 and max, in ms).
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	io.WriteString(tw, "Conc\tEOS p50\tEOS p95\tEOS mean\tAudio Dur\tWER%\tGPU%p95\tGPU%mean\tVRAM peak\tVRAM mean\tLeak\tIncomplete\tFail\t\n")
+	io.WriteString(tw, "Conc\tEOS p50\tEOS p95\tEOS mean\tAudio Dur\tWER%\tGPU%p95\tGPU%mean\tVRAM peak\tVRAM mean\tLeak\tIncomplete\tFail\tLag p99\tLag max\t\n")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d/%d\t\n",
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d/%d\t%s\t%s\t\n",
 			r.Concurrency,
 			r.EOSP50.format("%.3fs"), r.EOSP95.format("%.3fs"), r.EOSMean.format("%.3fs"),
 			r.AudioDuration.format("%.2fs"), r.WER.format("%.2f"),
 			r.GPUUtilP95.format("%.0f"), r.GPUUtilMean.format("%.1f"),
 			r.VRAMPeak.format("%.0f MiB"), r.VRAMMean.format("%.0f MiB"),
-			r.Leaks, r.Incomplete, r.Cancelled, r.Total)
+			r.Leaks, r.Incomplete, r.Cancelled, r.Total,
+			r.SendLagP99Ms.format("%.1fms"), r.SendLagMaxMs.format("%.1fms"))
 	}
 	return tw.Flush()
 }
@@ -153,6 +162,7 @@ func NewRow(s LevelSummary, gpuUtil, vram []float64) Row {
 		r.SendLagMaxMs = Float(s.MaxLag.Seconds() * 1000)
 		r.SendLagP99Ms = Float(s.P99Lag.Seconds() * 1000)
 		r.WriteBlockMaxMs = Float(s.MaxWrite.Seconds() * 1000)
+		r.ClientLagWarning = s.P99Lag > LagWarning
 	}
 	return r
 }
@@ -169,6 +179,11 @@ func WriteNotes(w io.Writer, levels []LevelSummary) {
 			fmt.Fprintf(w, "conc=%d: this client fell behind its send schedule by up to %.0f ms of its own (more than one frame): "+
 				"its figures describe this machine as much as the service; use fewer streams per client machine\n",
 				n, ms(s.MaxClientLag))
+		}
+		if !s.Saturated && s.P99Lag > LagWarning {
+			fmt.Fprintf(w, "conc=%d: frames left late: send lag p99 %.1f ms, max %.1f ms, over the %.0f ms this client holds itself to "+
+				"(a blocked write, noted below when there was one, counts too): EOS figures include that delay\n",
+				n, ms(s.P99Lag), ms(s.MaxLag), ms(LagWarning))
 		}
 		if s.MaxWrite > harness.FrameDuration {
 			fmt.Fprintf(w, "conc=%d: the service stopped reading audio for up to %.0f ms (a frame write blocked): "+

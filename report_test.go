@@ -85,6 +85,7 @@ func TestWriteCSVFileReplacesAtomically(t *testing.T) {
 func TestNotesGolden(t *testing.T) {
 	levels := []LevelSummary{
 		{Concurrency: 10, Sessions: 10, LatencyN: 10, MaxClientLag: 140 * time.Millisecond, Saturated: true},
+		{Concurrency: 20, Sessions: 20, LatencyN: 20, P99Lag: 7200 * time.Microsecond, MaxLag: 12 * time.Millisecond},
 		{Concurrency: 40, Sessions: 40, LatencyN: 36, Incomplete: 2, Failures: 2, ServiceErrors: 2,
 			MaxWrite:     2300 * time.Millisecond,
 			LeakExamples: []string{`session 3 received text of session 7: "seven eight nine"`},
@@ -100,5 +101,7 @@ func TestNotesGolden(t *testing.T) {
 	WriteNotes(&buf, levels)
 	golden(t, "notes.golden", buf.Bytes())
 	assert.Contains(t, buf.String(), "conc=200: 180 of 200 sessions did not get every result: the service is overloaded or dropping results\n")
+	assert.NotContains(t, buf.String(), "conc=10: frames left late", "a saturated client has its own, stronger note")
+	assert.Contains(t, buf.String(), "conc=20: frames left late: send lag p99 7.2 ms, max 12.0 ms")
 	assert.Contains(t, buf.String(), `conc=40: 1 session: service error "CUDA out of memory" (first at 3.2 s)`+"\n")
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sttbench/sttbench/harness"
 	"github.com/sttbench/sttbench/internal/refstt"
+	"github.com/sttbench/sttbench/internal/textgen"
 	"github.com/sttbench/sttbench/internal/reftts"
 	"github.com/sttbench/sttbench/ttspool"
 )
@@ -145,6 +146,11 @@ func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reference texts: %w", err)
 	}
+	if r.Config.Texts == "" && sessions > len(all) {
+		// Past the hand-written set, generated texts keep every session's
+		// text its own, so leak detection still tells sessions apart.
+		all = append(all, textgen.Extend(all, min(sessions, textgen.MaxTexts)-len(all), int64(r.Config.Seed))...)
+	}
 	texts, warning := ttspool.Texts(all, sessions)
 	if warning != "" {
 		fmt.Fprintf(r.Warn, "sttbench: warning: %s\n", warning)
@@ -154,6 +160,11 @@ func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {
 	tcfg := ttspool.Config{
 		URL: r.ttsURL, Voice: r.Config.Voice, Seed: r.Config.Seed, CacheDir: r.Config.CacheDir,
 		HTTPTimeout: r.Config.TTSTimeout, Progress: r.Progress,
+	}
+	if isEmbedded(r.Config.TTSURL) {
+		// The built-in TTS listens on a new port each run; its audio
+		// depends only on the text, so its clips are cached under its name.
+		tcfg.CacheID = "embedded-reftts"
 	}
 	if r.Progress == nil {
 		tcfg.Progress, tcfg.ProgressLines = r.Warn, true
@@ -323,7 +334,7 @@ func (r *Run) round(ctx context.Context, n int, resume string) (Round, error) {
 		clips[i] = r.clips[i%len(r.clips)]
 	}
 	mark := r.gpu.mark()
-	lr, err := harness.RunLevel(ctx, harness.LevelConfig{Session: r.sessionConfig(), Progress: &prog}, clips)
+	lr, err := harness.RunLevel(ctx, harness.LevelConfig{Session: r.sessionConfig(), Progress: &prog, Aligned: r.Config.Aligned}, clips)
 	window := r.gpu.window(mark)
 	stopRender()
 	<-done

@@ -126,3 +126,55 @@ func TestFlagsBindEveryOption(t *testing.T) {
 		assert.NotNil(t, fs.Lookup(o.Name), o.Name)
 	}
 }
+
+// TestEmbeddedTTSClipsAreCachedAcrossRuns prepares the same clips in two
+// runs: the built-in TTS gets a new port each time, and the second run
+// finds every clip in the cache instead of adding copies under a new key.
+func TestEmbeddedTTSClipsAreCachedAcrossRuns(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t, "", 3)
+	files := func() int {
+		entries, err := os.ReadDir(cfg.CacheDir)
+		require.NoError(t, err)
+		return len(entries)
+	}
+	var counts []int
+	for range 2 {
+		r := NewRun(t.Context(), cfg)
+		var warn bytes.Buffer
+		r.Warn = &warn
+		require.NoError(t, r.Setup())
+		require.NoError(t, r.Finish(io.Discard))
+		counts = append(counts, files())
+		if len(counts) == 2 {
+			assert.Contains(t, warn.String(), "3/3 clips (3 cached)")
+		}
+	}
+	assert.Positive(t, counts[0])
+	assert.Equal(t, counts[0], counts[1], "no new cache files on the second run")
+}
+
+// TestLevelsPastTheBuiltinTextsGetTextsOfTheirOwn prepares a level larger
+// than the hand-written set: every session still speaks a text of its own.
+func TestLevelsPastTheBuiltinTextsGetTextsOfTheirOwn(t *testing.T) {
+	t.Parallel()
+	builtin, err := LoadTexts("")
+	require.NoError(t, err)
+	n := len(builtin) + 25
+	cfg := testConfig(t, "", n)
+	r := NewRun(t.Context(), cfg)
+	var warn bytes.Buffer
+	r.Warn = &warn
+	require.NoError(t, r.Setup())
+	defer r.Finish(io.Discard)
+	require.Len(t, r.clips, n)
+	seen := map[string]bool{}
+	for i, c := range r.clips {
+		assert.False(t, seen[c.Text], "clip %d repeats %q", i, c.Text)
+		seen[c.Text] = true
+		if i < len(builtin) {
+			assert.Equal(t, builtin[i], c.Text, "the hand-written texts come first")
+		}
+	}
+	assert.NotContains(t, warn.String(), "texts repeat")
+}

@@ -20,6 +20,19 @@ type LevelConfig struct {
 	MaxDialsInFlight int
 	// Progress, when not nil, is updated as sessions change state.
 	Progress *Progress
+	// Aligned starts every stream at the common origin, so that all the
+	// level's frames of a tick leave in one burst: a worst case for the
+	// service and for this client. By default session i of n starts
+	// i/n of a frame period after the origin, as independent callers do.
+	Aligned bool
+}
+
+// Phase is the offset of session i of n from the level's origin.
+func (c LevelConfig) Phase(i, n int) time.Duration {
+	if c.Aligned || n <= 1 {
+		return 0
+	}
+	return time.Duration(int64(FrameDuration) * int64(i) / int64(n))
 }
 
 // Validate reports the first invalid field.
@@ -67,9 +80,10 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 		results[i] = SessionResult{Index: i, Reference: c.Text, AudioDuration: c.Duration()}
 	}
 
+	streams := prepareAll(clips, scfg.TrailingSilence)
+
 	// Dial everything first; each worker writes only its own slot.
 	conns := make([]*conn, len(clips))
-	streams := make([]prepared, len(clips))
 	sem := make(chan struct{}, maxDials)
 	var wg sync.WaitGroup
 	for i := range clips {
@@ -89,7 +103,6 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 			}
 			res.Dialed = time.Now()
 			conns[i] = c
-			streams[i] = prepare(clips[i], scfg.TrailingSilence)
 		})
 	}
 	wg.Wait()
@@ -101,10 +114,32 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 		}
 		wg.Go(func() {
 			defer prog.add(&prog.Done, 1)
-			stream(ctx, slot, scfg, streams[i], start, &results[i], prog)
+			stream(ctx, slot, scfg, *streams[i], start.Add(cfg.Phase(i, len(clips))), &results[i], prog)
 			summariseLags(&results[i])
 		})
 	}
 	wg.Wait()
 	return LevelResult{Concurrency: len(clips), Sessions: results, Start: start, End: time.Now()}, nil
+}
+
+// prepareAll lays out each distinct clip once, shared by the sessions that
+// play it. Copies of a clip share its samples, so the address of the first
+// sample names the clip.
+func prepareAll(clips []ttspool.Clip, trailingSilence time.Duration) []*prepared {
+	out := make([]*prepared, len(clips))
+	byAudio := map[*int16]*prepared{}
+	for i, c := range clips {
+		if len(c.PCM) > 0 {
+			if p, ok := byAudio[&c.PCM[0]]; ok {
+				out[i] = p
+				continue
+			}
+		}
+		p := prepare(c, trailingSilence)
+		out[i] = &p
+		if len(c.PCM) > 0 {
+			byAudio[&c.PCM[0]] = &p
+		}
+	}
+	return out
 }

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"encoding/binary"
 	"time"
 
 	"github.com/sttbench/sttbench/ttspool"
@@ -24,24 +23,44 @@ func frameDue(start time.Time, i int) time.Time {
 	return start.Add(time.Duration(i+1) * FrameDuration)
 }
 
-// encodeStream lays out the whole stream ahead of time, so that nothing but
-// a slice expression runs between paced sends: the clip as little-endian
-// int16, zero-padded to whole frames, followed by silenceFrames zero frames.
-// It returns the bytes and the number of speech (clip) frames.
-func encodeStream(pcm []int16, silenceFrames int) (stream []byte, speechFrames int) {
-	speechFrames = (len(pcm) + FrameSamples - 1) / FrameSamples
-	total := (speechFrames + silenceFrames) * FrameSamples * bytesPerSample
-	stream = make([]byte, total)
-	for i, s := range pcm {
-		binary.LittleEndian.PutUint16(stream[i*bytesPerSample:], uint16(s))
-	}
-	return stream, speechFrames
+// frames is a clip laid out as the frames of its stream without a copy
+// of the audio: whole speech frames are slices of the clip's PCM bytes,
+// which every session streaming the clip shares; the last, partial speech
+// frame is zero-padded once; the trailing silence frames share one zero
+// frame. Nothing but a slice expression runs between paced sends, and a
+// level of a thousand sessions over a few clips holds each clip's audio once.
+type frames struct {
+	speech  []byte // the clip as little-endian int16
+	tail    []byte // the last speech frame, zero-padded; nil when speech is whole frames
+	silence []byte // one zero frame
+	// speechFrames counts the frames holding audio; n is all frames.
+	speechFrames, n int
 }
 
-// frameBytes returns frame i of an encoded stream.
-func frameBytes(stream []byte, i int) []byte {
-	const size = FrameSamples * bytesPerSample
-	return stream[i*size : (i+1)*size]
+const frameBytes = FrameSamples * bytesPerSample
+
+// newFrames lays out pcm (little-endian int16 bytes) followed by
+// silenceFrames zero frames.
+func newFrames(pcm []byte, silenceFrames int) frames {
+	f := frames{speech: pcm, silence: make([]byte, frameBytes)}
+	f.speechFrames = (len(pcm) + frameBytes - 1) / frameBytes
+	f.n = f.speechFrames + silenceFrames
+	if rest := len(pcm) % frameBytes; rest != 0 {
+		f.tail = make([]byte, frameBytes)
+		copy(f.tail, pcm[len(pcm)-rest:])
+	}
+	return f
+}
+
+// frame returns frame i of the stream; the caller must not modify it.
+func (f frames) frame(i int) []byte {
+	switch {
+	case i >= f.speechFrames:
+		return f.silence
+	case i == f.speechFrames-1 && f.tail != nil:
+		return f.tail
+	}
+	return f.speech[i*frameBytes : (i+1)*frameBytes]
 }
 
 // frameOf returns the index of the frame that holds the audio at offset d.

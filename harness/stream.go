@@ -62,20 +62,22 @@ func (c *conn) drop() {
 }
 
 // prepared is a clip laid out as frames before the streams start, so that
-// no encoding runs after the common origin.
+// no encoding runs after the common origin. It is read-only, and sessions
+// streaming the same clip share one.
 type prepared struct {
 	sha256     string // of the clip's PCM bytes
 	speechEnd  time.Duration
-	stream     []byte
+	stream     frames
 	frames     int // speech and silence frames
 	lastVoiced int // index of the frame holding the last voiced sample
 }
 
 func prepare(clip ttspool.Clip, trailingSilence time.Duration) prepared {
 	silenceFrames := int((trailingSilence + FrameDuration - 1) / FrameDuration)
-	stream, speechFrames := encodeStream(clip.PCM, silenceFrames)
-	sum := sha256.Sum256(stream[:len(clip.PCM)*bytesPerSample])
-	return prepared{sha256: hex.EncodeToString(sum[:]), speechEnd: clip.SpeechEnd, stream: stream, frames: speechFrames + silenceFrames, lastVoiced: lastVoicedFrame(clip.SpeechEnd)}
+	pcm := clip.PCMBytes()
+	f := newFrames(pcm, silenceFrames)
+	sum := sha256.Sum256(pcm)
+	return prepared{sha256: hex.EncodeToString(sum[:]), speechEnd: clip.SpeechEnd, stream: f, frames: f.n, lastVoiced: lastVoicedFrame(clip.SpeechEnd)}
 }
 
 // ending is how a session stops: the rule that ended it, and for an
@@ -418,7 +420,7 @@ func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p
 		res.SendLags = append(res.SendLags, now.Sub(due))
 		res.ClientLags = append(res.ClientLags, now.Sub(later(due, prevEnd)))
 		watchdog.Reset(writeTimeout)
-		err := ws.Write(wctx, websocket.MessageBinary, frameBytes(p.stream, i))
+		err := ws.Write(wctx, websocket.MessageBinary, p.stream.frame(i))
 		watchdog.Stop()
 		prevEnd = time.Now()
 		res.MaxWrite = max(res.MaxWrite, prevEnd.Sub(now))

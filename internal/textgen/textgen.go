@@ -17,6 +17,7 @@
 package textgen
 
 import (
+	"regexp"
 	"strconv"
 
 	"github.com/sttbench/sttbench/wer"
@@ -54,11 +55,32 @@ const NgramLen = 6
 // (far more texts than the lexicon can keep apart) from spinning forever.
 const maxAttempts = 2000
 
+// MaxTexts is the most texts Generate and Extend are known to produce far
+// enough apart.
+const MaxTexts = 20000
+
 // Generate returns n distinct reference texts, determined by seed. Different
 // seeds give different texts. It panics if the lexicon cannot produce n
-// texts that far apart, which does not happen below 20000.
+// texts that far apart, which does not happen up to MaxTexts.
 func Generate(n int, seed int64) []string {
+	return Extend(nil, n, seed)
+}
+
+// Extend returns n texts that are as far from the given texts (a
+// hand-written set, say) as from each other, determined by seed. The given
+// texts are taken as they are, even where they are close to one another.
+func Extend(given []string, n int, seed int64) []string {
 	g := newGenerator(seed)
+	for _, t := range given {
+		var text []int32
+		var sents [][]int32
+		for _, s := range wer.SplitSentences(t) {
+			w := g.index.words(wer.Normalize(s))
+			sents = append(sents, w)
+			text = append(text, w...)
+		}
+		g.index.add(text, sents)
+	}
 	out := make([]string, 0, max(n, 0))
 	for len(out) < n {
 		text, ok := g.text()
@@ -141,10 +163,15 @@ func (g *generator) sentence() string {
 // fill replaces each {slot} of tmpl with a random filler and capitalizes
 // the first letter.
 func (g *generator) fill(tmpl string) string {
-	s := g.fillSlots(tmpl)
+	s := anBeforeVowel.ReplaceAllString(g.fillSlots(tmpl), "${1}n $2")
 	r, size := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[size:]
 }
+
+// anBeforeVowel finds an "a" that a filler put before a vowel ("a
+// electrician"); none of the lexicon's words after "a" is a vowel letter
+// sounded as a consonant ("a university").
+var anBeforeVowel = regexp.MustCompile(`\b([Aa]) ([aeiouAEIOU])`)
 
 // fillSlots replaces each {slot} of tmpl with a random filler.
 func (g *generator) fillSlots(tmpl string) string {

@@ -1,10 +1,15 @@
 package textgen
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/sttbench/sttbench/ttspool"
 	"github.com/sttbench/sttbench/wer"
@@ -118,7 +123,28 @@ func TestGenerateParsesAsReferenceTexts(t *testing.T) {
 // MinTextWER apart, and no shared run of NgramLen words. Only pairs that
 // share enough words to come close are aligned.
 func TestGenerateFarApart(t *testing.T) {
-	texts := Generate(1000, 42)
+	checkFarApart(t, Generate(1000, 42), 0)
+}
+
+// TestExtendKeepsAwayFromTheGivenTexts extends the benchmark's built-in
+// reference texts: the new texts are as far from them as from each other.
+func TestExtendKeepsAwayFromTheGivenTexts(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "reference_texts.txt"))
+	require.NoError(t, err)
+	defer f.Close()
+	given, err := ttspool.ParseTexts(f)
+	require.NoError(t, err)
+	more := Extend(given, 300, 42)
+	require.Len(t, more, 300)
+	assert.Equal(t, more, Extend(given, 300, 42), "deterministic")
+	assert.NotEqual(t, Generate(300, 42), more, "the given texts shape what is drawn")
+	checkFarApart(t, append(given, more...), len(given))
+}
+
+// checkFarApart checks every pair of texts of which at least one has an
+// index of at least from.
+func checkFarApart(t *testing.T, texts []string, from int) {
+	t.Helper()
 	norm := make([][]string, len(texts))
 	bags := make([]map[string]int, len(texts))
 	grams := map[string]int{}
@@ -130,7 +156,7 @@ func TestGenerateFarApart(t *testing.T) {
 		}
 		for k := 0; k+NgramLen <= len(norm[i]); k++ {
 			g := strings.Join(norm[i][k:k+NgramLen], " ")
-			if j, ok := grams[g]; ok && j != i {
+			if j, ok := grams[g]; ok && j != i && max(i, j) >= from {
 				t.Errorf("texts %d and %d share %q", j, i, g)
 			}
 			grams[g] = i
@@ -154,7 +180,7 @@ func TestGenerateFarApart(t *testing.T) {
 				continue
 			}
 			for k := range texts {
-				if k == i || float64(len(seg)-shared(seg, k)) >= MinSentenceDistance*float64(len(seg)) {
+				if k == i || max(i, k) < from || float64(len(seg)-shared(seg, k)) >= MinSentenceDistance*float64(len(seg)) {
 					continue
 				}
 				aligned++
@@ -165,7 +191,7 @@ func TestGenerateFarApart(t *testing.T) {
 				}
 			}
 		}
-		for k := i + 1; k < len(texts); k++ {
+		for k := max(i+1, from); k < len(texts); k++ {
 			longer := max(len(norm[i]), len(norm[k]))
 			if float64(longer-shared(norm[i], k)) >= MinTextWER*float64(longer) {
 				continue

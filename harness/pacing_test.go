@@ -1,0 +1,84 @@
+package harness
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sttbench/sttbench/ttspool"
+)
+
+func TestFramesShareTheClipAudio(t *testing.T) {
+	pcm := make([]byte, 2*frameBytes+100)
+	for i := range pcm {
+		pcm[i] = byte(i%251 + 1)
+	}
+	f := newFrames(pcm, 2)
+	require.Equal(t, 3, f.speechFrames)
+	require.Equal(t, 5, f.n)
+	for i := range 2 {
+		fr := f.frame(i)
+		assert.Equal(t, pcm[i*frameBytes:(i+1)*frameBytes], fr, "frame %d", i)
+		assert.Same(t, &pcm[i*frameBytes], &fr[0], "frame %d is the clip's own bytes, not a copy", i)
+	}
+	tail := f.frame(2)
+	require.Len(t, tail, frameBytes)
+	assert.Equal(t, pcm[2*frameBytes:], tail[:100])
+	assert.Equal(t, make([]byte, frameBytes-100), tail[100:], "the last speech frame is zero-padded")
+	for i := 3; i < 5; i++ {
+		assert.Equal(t, make([]byte, frameBytes), f.frame(i), "silence frame %d", i)
+	}
+
+	whole := newFrames(pcm[:2*frameBytes], 0)
+	assert.Equal(t, 2, whole.n)
+	assert.Nil(t, whole.tail, "no padded copy when the clip is whole frames")
+	assert.Same(t, &pcm[frameBytes], &whole.frame(1)[0])
+}
+
+func TestPrepareAllLaysOutEachClipOnce(t *testing.T) {
+	a := toneClip(300*time.Millisecond, 0)
+	b := toneClip(500*time.Millisecond, 0)
+	streams := prepareAll([]ttspool.Clip{a, b, a, b, a}, 200*time.Millisecond)
+	require.Len(t, streams, 5)
+	assert.Same(t, streams[0], streams[2])
+	assert.Same(t, streams[0], streams[4])
+	assert.Same(t, streams[1], streams[3])
+	assert.NotSame(t, streams[0], streams[1])
+	assert.Equal(t, 3+2, streams[0].frames)
+	assert.Equal(t, 5+2, streams[1].frames)
+	assert.NotEqual(t, streams[0].sha256, streams[1].sha256)
+}
+
+func TestPhaseSpreadsStreamsOverOneFrame(t *testing.T) {
+	spread := LevelConfig{}
+	assert.Equal(t, time.Duration(0), spread.Phase(0, 4))
+	assert.Equal(t, 25*time.Millisecond, spread.Phase(1, 4))
+	assert.Equal(t, 75*time.Millisecond, spread.Phase(3, 4))
+	assert.Equal(t, time.Duration(0), spread.Phase(0, 1))
+	assert.Equal(t, 99900*time.Microsecond, spread.Phase(999, 1000))
+	assert.Equal(t, time.Duration(0), LevelConfig{Aligned: true}.Phase(3, 4))
+
+	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+		if waitFrames(frames, 3) {
+			say(ctx, conn, `{"status":"queued"}`)
+			say(ctx, conn, `{"text":"hello there general kenobi"}`)
+		}
+	})
+	clip := toneClip(250*time.Millisecond, 0)
+	for _, aligned := range []bool{false, true} {
+		cfg := LevelConfig{Session: SessionConfig{URL: srv.url(), IdleTimeout: 200 * time.Millisecond}, Aligned: aligned}
+		lr, err := RunLevel(t.Context(), cfg, []ttspool.Clip{clip, clip, clip, clip})
+		require.NoError(t, err)
+		for i, r := range lr.Sessions {
+			require.Equal(t, OK, r.Outcome, r.Err)
+			// Each session's schedule, and so its EOS, is anchored at its
+			// own origin.
+			assert.Equal(t, cfg.Phase(i, 4), r.Start.Sub(lr.Start), "aligned=%v session %d", aligned, i)
+			assert.Equal(t, r.Start.Add(clip.SpeechEnd), r.EOS)
+		}
+	}
+}
