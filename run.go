@@ -13,8 +13,8 @@ import (
 
 	"github.com/sttbench/sttbench/harness"
 	"github.com/sttbench/sttbench/internal/refstt"
-	"github.com/sttbench/sttbench/internal/textgen"
 	"github.com/sttbench/sttbench/internal/reftts"
+	"github.com/sttbench/sttbench/internal/textgen"
 	"github.com/sttbench/sttbench/ttspool"
 )
 
