@@ -121,15 +121,12 @@ func parseCacheEntry(b []byte) (Clip, error) {
 	case len(data)%2 != 0 || len(data) == 0:
 		return Clip{}, fmt.Errorf("%w: data chunk of %d bytes", ErrBadWAV, len(data))
 	}
-	pcm := make([]int16, len(data)/2)
-	for i := range pcm {
-		pcm[i] = int16(binary.LittleEndian.Uint16(data[2*i:]))
+	if samples := len(data) / 2; meta.SpeechEndSamples <= 0 || meta.SpeechEndSamples > samples {
+		return Clip{}, fmt.Errorf("speech end %d outside the clip's %d samples", meta.SpeechEndSamples, samples)
 	}
-	if meta.SpeechEndSamples <= 0 || meta.SpeechEndSamples > len(pcm) {
-		return Clip{}, fmt.Errorf("speech end %d outside the clip's %d samples", meta.SpeechEndSamples, len(pcm))
-	}
-	// The data chunk is already the little-endian encoding: keep a copy.
-	return Clip{Text: meta.Text, PCM: pcm, SpeechEnd: samplesToDuration(meta.SpeechEndSamples), pcmBytes: append([]byte(nil), data...)}, nil
+	// The data chunk is already the little-endian encoding: keep a copy of
+	// it (not the whole file) as the clip's audio.
+	return Clip{Text: meta.Text, SpeechEnd: samplesToDuration(meta.SpeechEndSamples)}.withEncoded(append([]byte(nil), data...)), nil
 }
 
 // store writes clip under key atomically: temp file, sync, rename.

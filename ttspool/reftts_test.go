@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"unsafe"
 
 	"github.com/sttbench/sttbench/internal/reftts"
 	"github.com/sttbench/sttbench/ttspool"
@@ -85,6 +86,9 @@ func TestClipPCMBytes(t *testing.T) {
 		}
 		if &c.PCMBytes()[0] != &b[0] {
 			t.Errorf("%s: PCMBytes re-encodes on every call", run)
+		}
+		if binary.NativeEndian.Uint16([]byte{1, 0}) == 1 && unsafe.Pointer(&c.PCM[0]) != unsafe.Pointer(&b[0]) {
+			t.Errorf("%s: the samples are held twice, as PCM and as bytes", run)
 		}
 	}
 	// A hand-made clip still encodes.

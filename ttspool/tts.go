@@ -129,6 +129,6 @@ func DecodeClip(text string, wav []byte) (Clip, error) {
 	if err != nil {
 		return Clip{}, fmt.Errorf("decode audio for %q: %w", abbrev.String(text, 40), err)
 	}
-	// Copy so the clip does not pin the untrimmed samples in memory.
-	return Clip{Text: text, PCM: append([]int16(nil), trimmed...), SpeechEnd: end}.withPCMBytes(), nil
+	// Encoded afresh, so the clip does not pin the untrimmed samples in memory.
+	return Clip{Text: text, SpeechEnd: end}.withEncoded(encodePCM(trimmed)), nil
 }
