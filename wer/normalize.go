@@ -50,10 +50,11 @@ package wer
 // dropped and numbers in canonical digit form. The result is idempotent:
 // normalizing strings.Join(Normalize(s), " ") returns the same words.
 func Normalize(s string) []string {
-	toks := tokenize(s)
-	toks = joinInitialisms(toks)
-	toks = rewriteWords(toks)
+	tt := tokenize(s)
+	toks := joinInitialisms(tt)
+	toks = rewriteWords(toks, tt.hasLower)
 	toks = numbers(toks)
+	toks = fractions(toks)
 	toks = units(toks)
 	out := make([]string, 0, len(toks))
 	for _, t := range toks {
