@@ -81,7 +81,7 @@ func fractionAt(toks []token, i int) (*big.Rat, int, bool) {
 	}
 	t := toks[i]
 	// written n/d
-	if n, ok := intTok(t); ok && i+1 < len(toks) {
+	if n, ok := intTok(t); ok && i+1 < len(toks) && !(i > 0 && toks[i-1].kind == symbolTok) {
 		u := toks[i+1]
 		sep := strings.TrimSpace(u.sep)
 		if d, ok := intTok(u); ok && (sep == "/" || sep == "⁄") && u.sep == sep && n < d && n > 0 && writtenDenominators[d] &&
@@ -92,7 +92,7 @@ func fractionAt(toks []token, i int) (*big.Rat, int, bool) {
 	// Spelled fractions: the numeral spelled out too ("one", "a"), the
 	// noun a word or an ordinal made from one; a "3rd" or "1" in the text
 	// is no part of one ("1 3rd" stays).
-	if i+1 >= len(toks) || toks[i+1].brk || t.kind == numberTok && !t.spoken ||
+	if i+1 >= len(toks) || t.kind == numberTok && !t.spoken ||
 		toks[i+1].kind == numberTok && !toks[i+1].spoken {
 		return nil, 0, false
 	}
@@ -108,7 +108,7 @@ func fractionAt(toks []token, i int) (*big.Rat, int, bool) {
 		if d == 3 || d == 8 || noun.text == "fourth" || noun.text == "4th" {
 			// "a third of", "one eighth of": only before "of" or at the end,
 			// so "a third time" stays an ordinal.
-			if k := i + 2; k < len(toks) && !toks[k].brk && !(toks[k].kind == wordTok && toks[k].text == "of") {
+			if k := i + 2; k < len(toks) && !(toks[k].kind == wordTok && toks[k].text == "of") {
 				return nil, 0, false
 			}
 		}
@@ -142,7 +142,7 @@ func fractions(toks []token) []token {
 		}
 		if k < len(toks) && toks[k].kind == wordTok && (toks[k].text == "quarter" || toks[k].text == "half" && k == i) &&
 			k+2 < len(toks) && (isW(toks, k+1, "past") || isW(toks, k+1, "to") && toks[k].text == "quarter") {
-			if h, ok := intTok(toks[k+2]); ok && h >= 1 && h <= 12 {
+			if h, ok := intTok(toks[k+2]); ok && h >= 1 && h <= 12 && !(k+3 < len(toks) && toks[k+3].kind == wordTok && amountWords[toks[k+3].text]) {
 				switch {
 				case toks[k+1].text == "to":
 					h = (h+10)%12 + 1

@@ -598,11 +598,11 @@ var digitFillers = map[string]bool{"number": true, "is": true, "was": true, "cod
 
 // keywordBefore reports whether a digit keyword precedes token i.
 func keywordBefore(toks []token, i int) bool {
+	// Breaks are not looked at: normalized output has none.
+	if i < len(toks) && (toks[i].kind == symbolTok && toks[i].text != "%") {
+		return false
+	}
 	for k := i - 1; k >= 0 && k >= i-3; k-- {
-		t := toks[k+1]
-		if t.brk && strings.Trim(t.sep, " :#") != "" {
-			return false
-		}
 		if toks[k].kind != wordTok {
 			return false
 		}
@@ -732,10 +732,18 @@ func explodeInt(text string) bool {
 
 var moneyUnitWords = map[string]bool{}
 
+// amountWords after a number make it an amount, never read digit by digit.
+var amountWords = map[string]bool{"percent": true, "degrees": true, "degree": true}
+
 func init() {
 	for _, c := range currencies {
 		for _, w := range []string{c.one, c.many} {
 			moneyUnitWords[w] = true
+		}
+		for _, w := range []string{c.one, c.many, c.subOne, c.subMany} {
+			if w != "" {
+				amountWords[w] = true
+			}
 		}
 	}
 }
@@ -753,6 +761,7 @@ func numbers(toks []token) []token {
 			out = append(out, t)
 		}
 	}
+	digitEnd := -1 // len(out) after the last digit-mode run
 	for i := 0; i < len(toks); {
 		first, j, ok := p.part(i, false)
 		if !ok {
@@ -792,7 +801,12 @@ func numbers(toks []token) []token {
 			}
 			plain = plain && !pt.ordinal && !pt.plural && !strings.Contains(pt.text, ".")
 		}
-		if plain && (digitRun || singles >= 3 || keywordBefore(toks, start) || digitPattern(toks[start:i])) {
+		amount := i < len(toks) && (toks[i].kind == symbolTok || toks[i].kind == wordTok && amountWords[toks[i].text]) ||
+			start > 0 && toks[start-1].kind == symbolTok && isCurrencySymbol([]rune(toks[start-1].text)[0])
+		// A run right after a digit-mode run (across punctuation) continues
+		// it, as it does in the normalized output.
+		sticky := len(out) > 0 && len(out) == digitEnd
+		if plain && (digitRun || singles >= 3 || !amount && (sticky || keywordBefore(toks, start)) || digitPattern(toks[start:i])) {
 			ds, ok := spokenDigits(toks[start:i])
 			if !ok {
 				ok = true
@@ -804,6 +818,7 @@ func numbers(toks []token) []token {
 			}
 			if ok {
 				emitDigits(ds, toks[start])
+				digitEnd = len(out)
 				if keepSecond {
 					out = append(out, toks[i])
 					i++
@@ -816,7 +831,7 @@ func numbers(toks []token) []token {
 			if k == 0 {
 				like = toks[start]
 			}
-			money := k == 0 && start > 0 && !toks[start].brk && toks[start-1].kind == symbolTok && toks[start-1].text != "%" ||
+			money := k == 0 && start > 0 && !toks[start].brk && toks[start-1].kind == symbolTok && isCurrencySymbol([]rune(toks[start-1].text)[0]) ||
 				k == len(parts)-1 && i < len(toks) && toks[i].kind == wordTok && moneyUnitWords[toks[i].text]
 			switch {
 			case part.kind == pkOh:

@@ -62,14 +62,6 @@ func foldUnicode(s string) string {
 		case isVulgarFraction(r) && isDigit(prev):
 			b.WriteByte(' ')
 			b.WriteRune(r)
-		case r == 'æ':
-			b.WriteString("ae")
-		case r == 'Æ':
-			b.WriteString("Ae")
-		case r == 'œ':
-			b.WriteString("oe")
-		case r == 'Œ':
-			b.WriteString("Oe")
 		default:
 			b.WriteRune(r)
 		}
@@ -80,7 +72,9 @@ func foldUnicode(s string) string {
 		runes.Remove(runes.In(unicode.Cf)), norm.NFC)
 	out, _, err := transform.String(t, b.String())
 	if err != nil {
-		return b.String()
+		out = b.String()
 	}
-	return out
+	return ligatures.Replace(out) // after NFKD: "ǽ" is "æ" plus a mark
 }
+
+var ligatures = strings.NewReplacer("æ", "ae", "Æ", "Ae", "œ", "oe", "Œ", "Oe")

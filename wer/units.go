@@ -87,7 +87,7 @@ var unitAbbrev = map[string]unitNames{
 	"kw": {"kilowatt", "kilowatts"}, "kwh": {"kilowatt hour", "kilowatt hours"},
 	"hz": {"hertz", "hertz"}, "khz": {"kilohertz", "kilohertz"}, "mhz": {"megahertz", "megahertz"},
 	"ghz": {"gigahertz", "gigahertz"}, "yd": {"yard", "yards"}, "yds": {"yard", "yards"},
-	"mi": {"mile", "miles"}, "sq": {"square", "square"},
+	"mi": {"mile", "miles"}, "sq": {"square", "square"}, "ft": {"foot", "feet"},
 	"p": {"penny", "pence"}, "usd": {"dollar", "dollars"}, "gbp": {"pound", "pounds"},
 	"eur": {"euro", "euros"}, "jpy": {"yen", "yen"}, "inr": {"rupee", "rupees"},
 	"kilo": {"kilogram", "kilograms"}, "kilos": {"kilogram", "kilograms"},
@@ -102,6 +102,8 @@ var lengthUnits = map[string]unitNames{
 	"millimeter": {"millimeter", "millimeters"}, "millimeters": {"millimeter", "millimeters"},
 	"foot": {"foot", "feet"}, "feet": {"foot", "feet"}, "mile": {"mile", "miles"}, "miles": {"mile", "miles"},
 	"inch": {"inch", "inches"}, "inches": {"inch", "inches"}, "yard": {"yard", "yards"}, "yards": {"yard", "yards"},
+	"km": {"kilometer", "kilometers"}, "cm": {"centimeter", "centimeters"}, "mm": {"millimeter", "millimeters"},
+	"ft": {"foot", "feet"}, "mi": {"mile", "miles"}, "yd": {"yard", "yards"},
 }
 
 func wordsLike(text string, like token) []token {
@@ -153,12 +155,12 @@ func unitAbbreviations(toks []token) []token {
 			out = append(out, wordsLike(unitWordFor(n, base.one, base.many)+" per "+per, t)...)
 			i++
 			continue
-		case afterNum && (t.text == "foot" || t.text == "feet"):
+		case afterNum && (t.text == "foot" || t.text == "feet" || t.text == "ft") && !isW(i+1, "squared") && !isW(i+1, "cubed"):
 			// "five foot ten" = "5 feet 10 inches" = 5'10"
 			out = append(out, wordsLike(unitWordFor(n, "foot", "feet"), t)...)
 			if k := i + 1; k < len(toks) && toks[k].kind == numberTok && plainInt(toks[k].text) && len(toks[k].text) <= 2 &&
 				toks[k].text != "0" && (len(toks[k].text) == 1 || toks[k].text <= "11") &&
-				!(k+1 < len(toks) && toks[k+1].kind == wordTok && (lengthUnits[toks[k+1].text] != unitNames{} || unitAbbrev[toks[k+1].text] != unitNames{})) {
+				!(k+1 < len(toks) && (toks[k+1].kind != wordTok || unitWordSet[toks[k+1].text] || numberWords[toks[k+1].text].class != 0)) {
 				out = append(out, toks[k])
 				out = append(out, wordsLike(unitWordFor(toks[k].text, "inch", "inches"), token{})...)
 				i++
@@ -170,8 +172,8 @@ func unitAbbreviations(toks []token) []token {
 		case afterNum && t.text == "sq" && i+1 < len(toks):
 			out = append(out, wordsLike("square", t)...)
 			continue
-		case prev != nil && prev.kind == wordTok && prev.text == "square" && t.text == "m":
-			out = append(out, wordsLike("meters", t)...)
+		case prev != nil && prev.kind == wordTok && (prev.text == "square" || prev.text == "cubic") && lengthUnits[t.text] != unitNames{}:
+			out = append(out, wordsLike(lengthUnits[t.text].many, t)...) // "5 sq ft" = "5 square feet"
 			continue
 		}
 		if u, ok := lengthUnits[t.text]; ok && afterNum && (isW(i+1, "squared") || isW(i+1, "cubed")) {
@@ -215,6 +217,9 @@ var compoundHeadNouns = map[string]bool{
 
 var pluralUnits = map[string]string{}
 
+// unitWordSet holds every unit word and abbreviation.
+var unitWordSet = map[string]bool{}
+
 func init() {
 	for _, c := range currencies {
 		if c.many != c.one {
@@ -233,6 +238,18 @@ func init() {
 		if u.many != u.one {
 			pluralUnits[u.many] = u.one
 		}
+	}
+	for k, u := range unitAbbrev {
+		unitWordSet[k] = true
+		for _, w := range strings.Fields(u.one + " " + u.many) {
+			unitWordSet[w] = true
+		}
+	}
+	for k := range lengthUnits {
+		unitWordSet[k] = true
+	}
+	for k := range amountWords {
+		unitWordSet[k] = true
 	}
 	delete(pluralUnits, "seconds")
 	delete(pluralUnits, "pence")
@@ -310,7 +327,7 @@ func moneyWords(toks []token) []token {
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		if t.kind == wordTok && t.text == "a" && i+1 < len(toks) && toks[i+1].kind == wordTok {
-			if sym, ok := unitWords[toks[i+1].text]; ok && currencies[sym].one == toks[i+1].text {
+			if sym, ok := unitWords[toks[i+1].text]; ok && currencies[sym].one == toks[i+1].text || toks[i+1].text == "penny" || toks[i+1].text == "cent" {
 				t = token{text: "1", kind: numberTok, wordVal: 1, brk: t.brk, sep: t.sep} // "a dollar fifty" = "$1.50"
 			}
 		}

@@ -266,11 +266,8 @@ func contextAbbreviation(w string, toks []token, i int, prev *token, hasLower bo
 	}
 	afterWord := prev != nil && !t.brk && (prev.kind == numberTok || prev.kind == wordTok && (prev.cap || !hasLower))
 	if w == "ft" {
-		afterWord = prev != nil && prev.kind == numberTok && !t.brk
-		if afterWord {
-			return unitWordFor(prev.text, "foot", "feet"), true
-		}
-		if nextName {
+		// "6 ft" is read with the units, after numbers (units.go).
+		if nextName && t.cap {
 			return title, true
 		}
 		return "", false
@@ -409,7 +406,8 @@ func rewriteWords(toks []token, hasLower bool) []token {
 				if k == 0 && m == 0 {
 					nt.brk, nt.sep = t.brk, t.sep
 				}
-				if fillers[word] {
+				if fillers[word] && !(word == "mm" && prev != nil && (prev.kind == numberTok || numberWords[prev.text].class != 0)) {
+					// ("15 mm" is millimeters, units.go)
 					pendingBrk = pendingBrk || nt.brk
 					continue
 				}
