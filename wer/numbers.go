@@ -250,6 +250,11 @@ var pointDeterminers = map[string]bool{
 	"good": true, "main": true, "next": true, "first": true, "last": true,
 }
 
+// maxDigitScan bounds the look-ahead for digit strings (keeping long
+// inputs linear); a digit string longer than this is still read digit by
+// digit, from a later start.
+const maxDigitScan = 64
+
 // repeatWord returns 2 for "double" and 3 for "triple".
 func repeatWord(w string) int {
 	switch w {
@@ -264,7 +269,7 @@ func repeatWord(w string) int {
 // digitWordsAt counts the digit words from token j on.
 func (p parser) digitWordsAt(j int) int {
 	n := 0
-	for ; ; j++ {
+	for ; n < maxDigitScan; j++ {
 		w, ok := p.word(j, j)
 		if !ok || j > 0 && n > 0 && p.toks[j].brk {
 			return n
@@ -274,6 +279,7 @@ func (p parser) digitWordsAt(j int) int {
 		}
 		n++
 	}
+	return n
 }
 
 // digitPart handles a digit token, multiplied by a following scale word.
@@ -315,7 +321,7 @@ func (p parser) digitString(i int) (numPart, int, bool) {
 	var digits []byte
 	j := i
 	marked := false
-	for {
+	for j-i < maxDigitScan {
 		w, ok := p.word(i, j)
 		if !ok {
 			break
