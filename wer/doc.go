@@ -15,4 +15,9 @@ package wer
 // (the golden table in testdata/normalize_golden.tsv changes with it), so
 // that a record scored by an older normalizer can be told apart and
 // re-scored.
-const NormalizerVersion = "1"
+//
+// Version 2 reads digits one by one in phone, card, room and flight numbers,
+// times with "oh", fractions, units and symbols, context-dependent
+// abbreviations, roman numerals, initials, Unicode folding and a larger
+// British -> American list (see RULES.md).
+const NormalizerVersion = "2"

@@ -1,47 +1,70 @@
 package wer
 
-// Text normalization for WER scoring, in five steps, one file each:
-// tokenize.go (steps 1 and 2), words.go, numbers.go and units.go.
+// Text normalization for WER scoring, one file a step: unicode.go and
+// tokenize.go (steps 1-2), words.go and spelling.go (3), numbers.go (4),
+// fractions.go (5) and units.go (6). RULES.md lists every rule with its
+// decided ambiguities.
 //
 // Normalize is applied to the reference and to the hypothesis alike, so
 // every rule below only has to be consistent, not "right". The pipeline is:
 //
-//  1. tokenize: lowercase; split into word, number and symbol tokens; all other
-//     punctuation and symbols become separators. A separator that contains
-//     punctuation is remembered as a "break": numbers are never assembled across
-//     a break ("five, six" stays "5 6"). Whitespace and hyphens are separators
-//     but not breaks ("thirty-six" is "thirty six" is 36).
-//  2. initialisms: single letters joined by bare periods become one word
-//     ("U.S." -> "us", "a.m." -> "am").
-//  3. word rewrites: contractions, British -> American spelling, a few
-//     abbreviations, fillers dropped, "per cent" -> "percent".
-//  4. numbers: spelled-out numbers become digits (see numbers).
-//  5. units: "%" -> "percent", currency symbols become trailing unit words
-//     ("$5.50" -> "5 dollars 50 cents"). "&" is read as "and", "¢" as "cents".
+//  1. tokenize: Unicode folding (NFKD, accents removed, NFC; format
+//     characters removed); split into word, number and symbol tokens,
+//     lowercased, remembering capitals; all other punctuation becomes a
+//     separator. A separator that contains punctuation is a "break":
+//     numbers are never assembled across a break ("five, six" stays "5 6").
+//     Whitespace and hyphens are separators but not breaks ("thirty-six" is
+//     36). "+", "=", "@", "&" and "#1" are read as plus, equals, at, and,
+//     number; "-5" as minus 5; "." inside an address as dot; 5'10" as feet
+//     and inches; "6:00" as "6 o'clock" unless am/pm follows.
+//  2. initialisms: "U.S.A." = "usa", "J. K." = "JK", "C O two" = "CO2",
+//     "Ph.D." = "phd".
+//  3. word rewrites: closed compounds ("e-mail"), roman numerals, Dr./St.
+//     by context, contractions, British -> American spelling, abbreviations,
+//     fillers dropped, "per cent" -> "percent".
+//  4. numbers: spelled-out numbers become digits; digit strings (phone,
+//     PIN, room numbers, "oh", "double") become one digit a word.
+//  5. fractions and clock phrases: "one and a half" = "1.5", "half past
+//     seven" = "7 30".
+//  6. units: "%" -> "percent", "°" -> degrees, currency symbols become
+//     trailing unit words ("$5.50" -> "5 dollars 50 cents"), unit
+//     abbreviations after numbers become words ("5 km" -> "5 kilometers").
 //
 // Conventions (documented choices; both sides get the same treatment):
 //
 //   - Canonical numbers are digits: "two thousand" = "2,000" = "2000".
+//     Digits read one by one are one digit a word: "555-1234" =
+//     "five five five one two three four" = "5 5 5 1 2 3 4".
 //   - Percent is two words: "20%" = "20 %" = "twenty percent" = "20 percent".
 //   - Ordinals are digits plus suffix: "twenty first" = "21st".
-//   - Decades: "the eighties" = "80s", "nineteen nineties" = "1990s".
+//   - Decades: "the eighties" = "80s", "nineteen nineties" = "1990s",
+//     "eighteen hundreds" = "1800s".
+//   - Fractions: decimals where they have one ("3/4" = "0.75"), otherwise
+//     "n/d" ("two thirds" = "2/3").
 //   - Contractions: n't -> "not" with "can't"/"cannot" -> "can not",
 //     "won't" -> "will not", "shan't" -> "shall not"; 're -> are, 've -> have,
-//     'll -> will, 'm -> am, 'd -> would (also where "had" was meant);
-//     's -> is only after pronouns and question words (it, that, what, there,
-//     here, he, she, who, where, how, when, why, this) and "let's" -> "let us";
-//     every other 's (possessives, "John's here") is kept as written.
-//     "ain't", "o'clock" and other apostrophe words stay as they are.
-//   - Times: "10:00" -> "10" (a ":00" after an hour is dropped, matching
-//     "ten a.m."); "10:30" -> "10 30" (matching "ten thirty").
+//     'll -> will, 'm -> am, 'd -> would, or had before a past participle
+//     ("I'd been"); 's -> is only after pronouns and question words (it,
+//     that, what, there, here, he, she, who, where, how, when, why, this),
+//     or has before a past participle ("she's been"), and "let's" -> "let
+//     us"; every other 's (possessives, "John's here") is kept as written,
+//     and "James'" is "james's". "ain't", "o'clock" and other apostrophe
+//     words stay as they are.
+//   - Times: "10:00" -> "10 o'clock", "10:00 am" -> "10 am" (matching
+//     "ten a.m."); "10:30" -> "10 30" (matching "ten thirty"); "9:05" ->
+//     "9 0 5" (matching "nine oh five").
 //   - Money: "$5" -> "5 dollars", "$1" -> "1 dollar", "$5.50" and
-//     "five dollars fifty" and "five dollars and fifty cents" ->
-//     "5 dollars 50 cents"; "£" uses pound/pounds and penny/pence, "€"
-//     euro/euros and cent/cents.
+//     "five dollars fifty" and "five dollars and fifty cents" and "a dollar
+//     fifty" (for $1.50) -> "5 dollars 50 cents"; "£" uses pound/pounds and
+//     penny/pence ("50p"), "€" euro/euros and cent/cents, "¥" yen, "₹"
+//     rupees and so on; "$5 bill" = "five-dollar bill" = "5 dollar bill".
 //   - Fillers um, umm, uh, uhh, uhm, hmm, hm, mm, mmm, er, erm, ah, ahh are
-//     dropped; "oh" is kept (it is a word, and a zero inside digit strings).
+//     dropped ("mm" after a number is millimeters); "oh" is kept (it is a
+//     word, and a zero inside digit strings).
 //   - Abbreviations: "mr" -> "mister", "mrs" -> "missus", "ok" -> "okay",
-//     "vs" -> "versus", "alright" -> "all right".
+//     "vs" -> "versus", "alright" -> "all right", "dr" -> "doctor" or
+//     "drive", "st" -> "saint" or "street", "e.g." -> "for example", "i.e."
+//     -> "that is" (see words.go for the rest).
 //   - Letters and digits written together are split ("CO2" -> "co 2",
 //     "10am" -> "10 am") except an ordinal or plural suffix ("21st", "1990s").
 
@@ -50,10 +73,11 @@ package wer
 // dropped and numbers in canonical digit form. The result is idempotent:
 // normalizing strings.Join(Normalize(s), " ") returns the same words.
 func Normalize(s string) []string {
-	toks := tokenize(s)
-	toks = joinInitialisms(toks)
-	toks = rewriteWords(toks)
+	tt := tokenize(s)
+	toks := joinInitialisms(tt)
+	toks = rewriteWords(toks, tt.hasLower)
 	toks = numbers(toks)
+	toks = fractions(toks)
 	toks = units(toks)
 	out := make([]string, 0, len(toks))
 	for _, t := range toks {

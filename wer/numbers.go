@@ -87,7 +87,10 @@ func init() {
 		numberWords[stem+"ieth"] = numberWord{class: ncTens, val: int64(10 * k), ordinal: true}
 		numberWords[stem+"ies"] = numberWord{class: ncTens, val: int64(10 * k), plural: true}
 	}
+	numberWords["nought"] = numberWord{class: ncOnes, val: 0}
 	numberWords["hundred"] = numberWord{class: ncHundred, val: 100}
+	numberWords["hundreds"] = numberWord{class: ncHundred, val: 100, plural: true}
+	numberWords["thousands"] = numberWord{class: ncScale, val: 1000, plural: true}
 	numberWords["hundredth"] = numberWord{class: ncHundred, val: 100, ordinal: true}
 	scale := int64(1000)
 	for _, w := range []string{"thousand", "million", "billion", "trillion"} {
@@ -97,7 +100,7 @@ func init() {
 	}
 }
 
-// digitWord returns the digit of "zero".."nine" and "oh".
+// digitWord returns the digit of "zero".."nine", "nought" and "oh".
 func digitWord(w string) (byte, bool) {
 	if w == "oh" {
 		return '0', true
@@ -117,6 +120,7 @@ const (
 	pkTens                     // a single tens word
 	pkTensOnes                 // tens + ones ("eighty four")
 	pkOh                       // "oh five" inside a run
+	pkDigits                   // digits read one by one ("one oh one", "double three")
 )
 
 // numPart is one number found by the parser.
@@ -126,6 +130,7 @@ type numPart struct {
 	val     int64 // value of a spelled-out integer part, otherwise -1
 	ordinal bool
 	plural  bool
+	spoken  bool // made from words
 }
 
 func ordinalSuffix(v int64) string {
@@ -211,12 +216,70 @@ func (p parser) part(i int, inRun bool) (numPart, int, bool) {
 		}
 		return numPart{}, i, false
 	}
-	if _, ok := digitWord(t.text); ok && t.text != "oh" {
+	_, isDigit := digitWord(t.text)
+	if isDigit && t.text != "oh" || repeatWord(t.text) > 0 || t.text == "oh" && p.digitWordsAt(i+1) >= 2 {
 		if part, j, ok := p.digitString(i); ok {
 			return part, j, true
 		}
 	}
+	if t.text == "point" && !inRun && (i == 0 || p.toks[i-1].kind != wordTok || !pointDeterminers[p.toks[i-1].text]) {
+		// "point five" = ".5" = "0.5". Breaks after "point" are not
+		// looked at (the normalized output has none).
+		var frac []byte
+		k := i + 1
+		for ; k < len(p.toks) && p.toks[k].kind == wordTok; k++ {
+			d, ok := digitWord(p.toks[k].text)
+			if !ok {
+				break
+			}
+			frac = append(frac, d)
+		}
+		if len(frac) > 0 {
+			return numPart{text: "0." + string(frac), kind: pkOther, val: -1}, k, true
+		}
+	}
 	return p.cardinal(i)
+}
+
+// Words before which "point" is a noun, not a decimal point: "at some
+// point five people left".
+var pointDeterminers = map[string]bool{
+	"the": true, "a": true, "an": true, "this": true, "that": true, "some": true, "any": true,
+	"no": true, "what": true, "which": true, "each": true, "every": true, "my": true, "your": true,
+	"his": true, "her": true, "its": true, "our": true, "their": true, "one": true, "at": true,
+	"good": true, "main": true, "next": true, "first": true, "last": true,
+}
+
+// maxDigitScan bounds the look-ahead for digit strings (keeping long
+// inputs linear); a digit string longer than this is still read digit by
+// digit, from a later start.
+const maxDigitScan = 64
+
+// repeatWord returns 2 for "double" and 3 for "triple".
+func repeatWord(w string) int {
+	switch w {
+	case "double":
+		return 2
+	case "triple":
+		return 3
+	}
+	return 0
+}
+
+// digitWordsAt counts the digit words from token j on.
+func (p parser) digitWordsAt(j int) int {
+	n := 0
+	for ; n < maxDigitScan; j++ {
+		w, ok := p.word(j, j)
+		if !ok || j > 0 && n > 0 && p.toks[j].brk {
+			return n
+		}
+		if _, ok := digitWord(w); !ok {
+			return n
+		}
+		n++
+	}
+	return n
 }
 
 // digitPart handles a digit token, multiplied by a following scale word.
@@ -242,42 +305,52 @@ func (p parser) digitPart(i int) (numPart, int, bool) {
 		return part, j, true
 	}
 	r, ok := new(big.Rat).SetString(text)
-	if !ok {
-		return part, i + 1, true
+	if !ok || r.Sign() == 0 {
+		return part, i + 1, true // "0 billion" stays, as "zero billion" does
 	}
 	r.Mul(r, new(big.Rat).SetInt64(mult))
 	part.text = ratString(r)
 	return part, j, true
 }
 
-// digitString parses digit words containing an "oh": "one oh one" -> "101".
+// digitString parses digits read one by one, marked as such by an "oh"
+// (anywhere in the run, also at its start before two more digits and at
+// its end: "one two oh" = "120") or by "double"/"triple" ("double three" =
+// "33", "triple seven" = "777", "double oh seven" = "007").
 func (p parser) digitString(i int) (numPart, int, bool) {
 	var digits []byte
 	j := i
-	for {
+	marked := false
+	for j-i < maxDigitScan {
 		w, ok := p.word(i, j)
 		if !ok {
 			break
+		}
+		if r := repeatWord(w); r > 0 {
+			w2, ok := p.word(i, j+1)
+			d, isD := digitWord(w2)
+			if !ok || !isD {
+				break
+			}
+			for k := 0; k < r; k++ {
+				digits = append(digits, d)
+			}
+			marked = true
+			j += 2
+			continue
 		}
 		d, ok := digitWord(w)
 		if !ok {
 			break
 		}
+		marked = marked || w == "oh"
 		digits = append(digits, d)
 		j++
 	}
-	for j > i && p.toks[j-1].text == "oh" { // a trailing "oh" is a word
-		j--
-		digits = digits[:len(digits)-1]
-	}
-	hasOh := false
-	for k := i; k < j; k++ {
-		hasOh = hasOh || p.toks[k].text == "oh"
-	}
-	if !hasOh || j-i < 2 {
+	if !marked || len(digits) < 2 {
 		return numPart{}, i, false
 	}
-	return numPart{text: string(digits), val: -1}, j, true
+	return numPart{text: string(digits), kind: pkDigits, val: -1}, j, true
 }
 
 type cardState uint8
@@ -372,6 +445,9 @@ loop:
 		case ncHundred:
 			switch st {
 			case csStart:
+				if nw.plural {
+					break loop // "hundreds of people"
+				}
 				group = 100
 			case csUnit, csTens:
 				if group >= 100 {
@@ -401,6 +477,9 @@ loop:
 			}
 			switch st {
 			case csStart:
+				if nw.plural {
+					break loop // "thousands of people"
+				}
 				group = 1
 			case csUnit, csTens, csHundred:
 			default:
@@ -427,7 +506,7 @@ loop:
 		j--
 	}
 	val := total + group
-	part := numPart{text: strconv.FormatInt(val, 10), kind: pkOther, val: val, ordinal: ordinal, plural: plural}
+	part := numPart{text: strconv.FormatInt(val, 10), kind: pkOther, val: val, ordinal: ordinal, plural: plural, spoken: true}
 	switch {
 	case len(classes) == 1 && classes[0] == ncTeen:
 		part.kind = pkTeen
@@ -506,10 +585,189 @@ func pairYear(run []numPart) []numPart {
 	return []numPart{y}
 }
 
+// Words after which a number is read digit by digit ("room 404" = "room
+// four oh four" = "room 4 0 4", "flight two eighty six" = "flight 286"):
+// the number right after one of them, or after one of them and up to two
+// of digitFillers ("my phone number is ...", "zip code: ...").
+var digitKeywords = map[string]bool{
+	"phone": true, "telephone": true, "mobile": true, "cell": true, "fax": true,
+	"number": true, "pin": true, "zip": true, "postcode": true, "code": true,
+	"account": true, "card": true, "room": true, "flight": true, "extension": true,
+	"ext": true, "apartment": true, "apt": true, "suite": true, "platform": true,
+	"gate": true, "seat": true, "route": true, "highway": true, "interstate": true,
+	"course": true, "id": true, "order": true, "confirmation": true, "reference": true,
+	"serial": true, "ticket": true, "badge": true, "policy": true, "tracking": true,
+	"locker": true, "dial": true,
+}
+
+var digitFillers = map[string]bool{"number": true, "is": true, "was": true, "code": true, "no": true}
+
+// keywordBefore reports whether a digit keyword precedes token i.
+func keywordBefore(toks []token, i int) bool {
+	// Breaks are not looked at: normalized output has none.
+	if i < len(toks) && (toks[i].kind == symbolTok && toks[i].text != "%") {
+		return false
+	}
+	for k := i - 1; k >= 0 && k >= i-3; k-- {
+		if toks[k].kind != wordTok {
+			return false
+		}
+		if digitKeywords[toks[k].text] {
+			return true
+		}
+		if !digitFillers[toks[k].text] {
+			return false
+		}
+	}
+	return false
+}
+
+// digitPattern reports the shapes of phone and card numbers written with
+// hyphens: groups of 3 then 4 digits at the end ("555-1234",
+// "1-800-555-1234", "(555) 123-4567"), or four groups of four digits
+// ("4111-1111-1111-1111"). Spaces alone do not make the pattern, so that
+// normalized output (joined by spaces) reads the same again.
+func digitPattern(toks []token) bool {
+	n := len(toks)
+	if n < 2 {
+		return false
+	}
+	for k, t := range toks {
+		if t.kind != numberTok || !plainInt(t.text) {
+			return false
+		}
+		if k > 0 && !strings.ContainsAny(t.sep, "-)\u2010\u2011") {
+			return false
+		}
+	}
+	if len(toks[n-2].text) == 3 && len(toks[n-1].text) == 4 {
+		return true
+	}
+	if n == 4 {
+		for _, t := range toks {
+			if len(t.text) != 4 {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// spokenDigits reads the tokens of a run digit by digit: digit tokens give
+// their digits, "eight hundred" gives 800 and "five thousand" 5000, a teen
+// or "twenty four" two digits, "double"/"triple" repeat the next digit.
+func spokenDigits(toks []token) ([]string, bool) {
+	var out []string
+	push := func(s string) {
+		for _, c := range s {
+			out = append(out, string(c))
+		}
+	}
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.kind == numberTok {
+			if !plainInt(t.text) {
+				return nil, false
+			}
+			push(t.text)
+			continue
+		}
+		if t.kind != wordTok {
+			return nil, false
+		}
+		if r := repeatWord(t.text); r > 0 && i+1 < len(toks) {
+			d, ok := digitWord(toks[i+1].text)
+			if !ok {
+				return nil, false
+			}
+			push(strings.Repeat(string(d), r))
+			i++
+			continue
+		}
+		nw, ok := numberWords[t.text]
+		if t.text == "oh" {
+			nw, ok = numberWord{class: ncOnes}, true
+		}
+		if !ok || nw.ordinal || nw.plural {
+			return nil, false
+		}
+		var s string
+		switch nw.class {
+		case ncOnes, ncTeen:
+			s = strconv.FormatInt(nw.val, 10)
+		case ncTens:
+			s = strconv.FormatInt(nw.val, 10)
+			if i+1 < len(toks) && toks[i+1].kind == wordTok {
+				if o, ok := numberWords[toks[i+1].text]; ok && o.class == ncOnes && !o.ordinal && o.val > 0 {
+					s = strconv.FormatInt(nw.val+o.val, 10)
+					i++
+				}
+			}
+		default:
+			return nil, false
+		}
+		if i+1 < len(toks) && toks[i+1].kind == wordTok {
+			switch toks[i+1].text {
+			case "hundred":
+				s += "00"
+				i++
+			case "thousand":
+				s += "000"
+				i++
+			}
+		}
+		push(s)
+	}
+	return out, len(out) > 0
+}
+
+// explodeInt reports whether an integer part is written digit by digit
+// outside a digit run: a leading zero ("007", the "05" of "9:05"), or five
+// or more digits that are not a round number ("90210", "5551234" but not
+// "20000"), unless money follows or precedes it.
+func explodeInt(text string) bool {
+	if !plainInt(text) || len(text) < 2 {
+		return false
+	}
+	if text[0] == '0' {
+		return true
+	}
+	return len(text) >= 5 && !strings.HasSuffix(text, "00")
+}
+
+var moneyUnitWords = map[string]bool{}
+
+// amountWords after a number make it an amount, never read digit by digit.
+var amountWords = map[string]bool{"percent": true, "degrees": true, "degree": true}
+
+func init() {
+	for _, c := range currencies {
+		for _, w := range []string{c.one, c.many} {
+			moneyUnitWords[w] = true
+		}
+		for _, w := range []string{c.one, c.many, c.subOne, c.subMany} {
+			if w != "" {
+				amountWords[w] = true
+			}
+		}
+	}
+}
+
 // numbers rewrites spelled-out numbers and multiplies digit+scale.
 func numbers(toks []token) []token {
 	p := parser{toks: toks}
 	out := make([]token, 0, len(toks))
+	emitDigits := func(ds []string, like token) {
+		for k, d := range ds {
+			t := token{text: d, kind: numberTok, wordVal: -1}
+			if k == 0 {
+				t.brk, t.sep = like.brk, like.sep
+			}
+			out = append(out, t)
+		}
+	}
+	digitEnd := -1 // len(out) after the last digit-mode run
 	for i := 0; i < len(toks); {
 		first, j, ok := p.part(i, false)
 		if !ok {
@@ -521,7 +779,7 @@ func numbers(toks []token) []token {
 		run := []numPart{first}
 		i = j
 		keepSecond := false
-		for i < len(toks) && !toks[i].brk {
+		for i < len(toks) && (!toks[i].brk || parenGroup(toks, i, run)) {
 			if last := run[len(run)-1]; last.ordinal || last.plural {
 				break // "march third twenty twenty four": an ordinal ends a run
 			}
@@ -538,12 +796,59 @@ func numbers(toks []token) []token {
 			run = append(run, next)
 			i = j
 		}
-		for k, part := range pairYear(run) {
-			t := token{text: part.text, kind: numberTok, wordVal: -1}
-			if k == 0 {
-				t.brk, t.sep = toks[start].brk, toks[start].sep
+		parts := pairYear(run)
+		digitRun := false
+		singles := 0
+		plain := true
+		for _, pt := range parts {
+			digitRun = digitRun || pt.kind == pkDigits
+			if pt.val >= 0 && pt.val <= 9 { // spelled out: digit tokens carry -1
+				singles++
 			}
-			if part.kind != pkOh && !part.ordinal && !part.plural && part.val >= 0 {
+			plain = plain && !pt.ordinal && !pt.plural && !strings.Contains(pt.text, ".")
+		}
+		amount := i < len(toks) && (toks[i].kind == symbolTok || toks[i].kind == wordTok && amountWords[toks[i].text]) ||
+			start > 0 && toks[start-1].kind == symbolTok && isCurrencySymbol([]rune(toks[start-1].text)[0])
+		// A run right after a digit-mode run (across punctuation) continues
+		// it, as it does in the normalized output.
+		sticky := len(out) > 0 && len(out) == digitEnd
+		if plain && (digitRun || singles >= 3 || !amount && (sticky || keywordBefore(toks, start)) || digitPattern(toks[start:i])) {
+			ds, ok := spokenDigits(toks[start:i])
+			if !ok {
+				ok = true
+				ds = ds[:0]
+				for _, pt := range parts {
+					ok = ok && plainInt(pt.text)
+					ds = append(ds, strings.Split(pt.text, "")...)
+				}
+			}
+			if ok {
+				emitDigits(ds, toks[start])
+				digitEnd = len(out)
+				if keepSecond {
+					out = append(out, toks[i])
+					i++
+				}
+				continue
+			}
+		}
+		for k, part := range parts {
+			like := token{}
+			if k == 0 {
+				like = toks[start]
+			}
+			money := k == 0 && start > 0 && !toks[start].brk && toks[start-1].kind == symbolTok && isCurrencySymbol([]rune(toks[start-1].text)[0]) ||
+				k == len(parts)-1 && i < len(toks) && toks[i].kind == wordTok && moneyUnitWords[toks[i].text]
+			switch {
+			case part.kind == pkOh:
+				emitDigits([]string{"0", part.text[1:]}, like)
+				continue
+			case part.kind == pkDigits || explodeInt(part.text) && !money:
+				emitDigits(strings.Split(part.text, ""), like)
+				continue
+			}
+			t := token{text: part.text, kind: numberTok, wordVal: -1, brk: like.brk, sep: like.sep, spoken: part.spoken}
+			if !part.ordinal && !part.plural && part.val >= 0 {
 				t.wordVal = part.val
 			}
 			out = append(out, t)
@@ -554,4 +859,10 @@ func numbers(toks []token) []token {
 		}
 	}
 	return out
+}
+
+// parenGroup lets a run continue after "(555) " into "123-4567".
+func parenGroup(toks []token, i int, run []numPart) bool {
+	return len(run) == 1 && toks[i].kind == numberTok && len(run[0].text) == 3 &&
+		strings.Trim(toks[i].sep, " ") == ")" && i >= 1 && strings.HasSuffix(toks[i-1].sep, "(")
 }

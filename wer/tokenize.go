@@ -22,6 +22,12 @@ type token struct {
 	kind tokenKind
 	brk  bool   // punctuation stood between the previous token and this one
 	sep  string // the exact separator characters before this token
+	post string // the exact separator characters after this token
+	cap  bool   // a word written with a capital first letter
+	caps bool   // a word written all in capitals
+	// A number token made from spelled-out words (numbers.go): "third"
+	// gives a spoken "3rd", "3rd" in the text a written one.
+	spoken bool
 	// For number tokens produced from spelled-out words: the integer value
 	// when it is a plain cardinal, otherwise -1. Digit tokens from the text
 	// carry -1 too.
@@ -49,32 +55,105 @@ func isSoftSep(c rune) bool {
 		unicode.Is(unicode.Cf, c) || unicode.IsControl(c)
 }
 
-func tokenize(s string) []token {
-	rs := []rune(strings.ToLower(s))
+// tokText is the result of tokenize: the tokens and whether the text had
+// lower-case letters at all (capitals carry no information in text written
+// all in capitals, or in text without letters).
+type tokText struct {
+	toks     []token
+	hasLower bool
+}
+
+func isCurrencySymbol(c rune) bool {
+	_, ok := currencies[string(c)]
+	return ok
+}
+
+func tokenize(s string) tokText {
+	rs := []rune(foldUnicode(s))
+	var tt tokText
 	var toks []token
 	var sep []rune
 	brk := false
 	emit := func(text string, kind tokenKind) {
+		if n := len(toks); n > 0 {
+			toks[n-1].post = string(sep)
+		}
 		toks = append(toks, token{text: text, kind: kind, brk: brk, sep: string(sep), wordVal: -1})
 		sep = sep[:0]
 		brk = false
+	}
+	prevIsSpace := func(i int) bool {
+		return i == 0 || unicode.IsSpace(rs[i-1]) || rs[i-1] == '(' || rs[i-1] == '['
 	}
 	for i := 0; i < len(rs); {
 		c := rs[i]
 		switch {
 		case isDigit(c):
-			text, n := scanNumber(rs, i)
+			text, n, hour := scanNumber(rs, i)
 			emit(text, numberTok)
 			i += n
+			if hour && !ampmAt(rs, i) {
+				emit("o'clock", wordTok) // "6:00" = "six o'clock"
+			}
+			i += feetInches(rs, i, text, emit)
+		case c == '.' && i+1 < len(rs) && isDigit(rs[i+1]) && (i == 0 || !isDigit(rs[i-1]) && !isWordRune(rs[i-1])):
+			// ".5" = "0.5"
+			text, n, _ := scanNumber(rs, i+1)
+			if strings.ContainsAny(text, ".s") || strings.HasSuffix(text, "st") || strings.HasSuffix(text, "nd") || strings.HasSuffix(text, "rd") || strings.HasSuffix(text, "th") {
+				sep = append(sep, c)
+				brk = true
+				i++
+				continue
+			}
+			emit("0."+text, numberTok)
+			i += n + 1
+		case (c == '-' || c == '−') && i+1 < len(rs) && isDigit(rs[i+1]) && (c == '−' || prevIsSpace(i)):
+			// "-5" = "minus five"; "1990-1995" stays a range.
+			emit("minus", wordTok)
+			i++
 		case isWordRune(c):
 			text, n := scanWord(rs, i)
-			emit(text, wordTok)
+			lower := strings.ToLower(text)
+			emit(lower, wordTok)
+			t := &toks[len(toks)-1]
+			first, _ := utf8.DecodeRuneInString(text)
+			t.cap = unicode.IsUpper(first)
+			t.caps = t.cap && text == strings.ToUpper(text) && lower != text
+			if lower != strings.ToUpper(text) && text != strings.ToUpper(text) {
+				tt.hasLower = true
+			}
 			i += n
-		case c == '%' || c == '$' || c == '£' || c == '€':
+			// "James'" = "James's" (a closing apostrophe after s, not a
+			// single quote that opened before the word).
+			if strings.HasSuffix(lower, "s") && i < len(rs) && isApostrophe(rs[i]) &&
+				(i+1 == len(rs) || !isWordRune(rs[i+1])) && !(t.sep != "" && isApostrophe([]rune(t.sep)[len([]rune(t.sep))-1])) {
+				t.text += "'s"
+				i++
+			}
+		case c == '.' && i > 0 && isWordRune(rs[i-1]) && i+1 < len(rs) && isWordRune(rs[i+1]) && dotWord(rs, i):
+			// "example.com" = "example dot com"
+			emit("dot", wordTok)
+			i++
+		case c == '%' || isCurrencySymbol(c) || c == '°':
 			emit(string(c), symbolTok)
 			i++
 		case c == '&':
 			emit("and", wordTok)
+			i++
+		case c == '+':
+			emit("plus", wordTok)
+			i++
+		case c == '=':
+			emit("equals", wordTok)
+			i++
+		case c == '@':
+			emit("at", wordTok)
+			i++
+		case c == '×':
+			emit("x", wordTok)
+			i++
+		case c == '#' && i+1 < len(rs) && isDigit(rs[i+1]):
+			emit("number", wordTok) // "#1" = "number one"
 			i++
 		case c == '¢':
 			emit("cents", wordTok)
@@ -88,7 +167,120 @@ func tokenize(s string) []token {
 			i++
 		}
 	}
-	return toks
+	if n := len(toks); n > 0 {
+		toks[n-1].post = string(sep)
+	}
+	tt.toks = toks
+	return tt
+}
+
+// ampmAt reports whether "am", "pm", "a.m." or "p.m." follows rs[i] after
+// spaces.
+func ampmAt(rs []rune, i int) bool {
+	for i < len(rs) && rs[i] == ' ' {
+		i++
+	}
+	if i >= len(rs) || unicode.ToLower(rs[i]) != 'a' && unicode.ToLower(rs[i]) != 'p' {
+		return false
+	}
+	i++
+	if i < len(rs) && rs[i] == '.' {
+		i++
+	}
+	if i >= len(rs) || unicode.ToLower(rs[i]) != 'm' {
+		return false
+	}
+	i++
+	if i < len(rs) && rs[i] == '.' {
+		i++
+	}
+	return i >= len(rs) || !isWordRune(rs[i]) && !isDigit(rs[i])
+}
+
+// feetInches reads a foot mark after the number text that ends before
+// rs[i] (5'10", 6′, 5′ 10″) and an inch mark (10″), emitting the unit
+// words; it returns the runes consumed. Only heights up to 12 feet take
+// a foot mark, so that "the 1990s'" and quotes are left alone.
+func feetInches(rs []rune, i int, text string, emit func(string, tokenKind)) int {
+	if i >= len(rs) || !plainInt(text) {
+		return 0
+	}
+	c := rs[i]
+	if c == '″' {
+		emit(unitWordFor(text, "inch", "inches"), wordTok)
+		return 1
+	}
+	if c != '\'' && c != '′' && c != '’' {
+		return 0
+	}
+	if v := len(text); v > 2 || text > "12" && v == 2 {
+		return 0
+	}
+	j := i + 1
+	if j < len(rs) && isWordRune(rs[j]) {
+		return 0 // "5's" and the like
+	}
+	emit(unitWordFor(text, "foot", "feet"), wordTok)
+	k := j
+	for k < len(rs) && rs[k] == ' ' {
+		k++
+	}
+	m := k
+	for m < len(rs) && isDigit(rs[m]) {
+		m++
+	}
+	if m == k || m-k > 2 {
+		return j - i
+	}
+	inches := string(rs[k:m])
+	if m < len(rs) && (rs[m] == '"' || rs[m] == '″' || rs[m] == '”') {
+		emit(inches, numberTok)
+		emit(unitWordFor(inches, "inch", "inches"), wordTok)
+		return m + 1 - i
+	}
+	if m+1 < len(rs) && (rs[m] == '\'' || rs[m] == '′') && (rs[m+1] == '\'' || rs[m+1] == '′') {
+		emit(inches, numberTok)
+		emit(unitWordFor(inches, "inch", "inches"), wordTok)
+		return m + 2 - i
+	}
+	if m == len(rs) || !isWordRune(rs[m]) && rs[m] != '.' && rs[m] != ',' && rs[m] != ':' {
+		emit(inches, numberTok) // 5'10 = five foot ten
+		emit(unitWordFor(inches, "inch", "inches"), wordTok)
+		return m - i
+	}
+	return j - i
+}
+
+func unitWordFor(n, one, many string) string {
+	if n == "1" {
+		return one
+	}
+	return many
+}
+
+func plainInt(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(rune(s[i])) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// dotWord reports whether the period at rs[i], between two word
+// characters, is the "dot" of an address ("example.com") rather than the
+// period of an abbreviation ("Ph.D.", "U.S."): it is when the word before
+// or after it has three or more letters.
+func dotWord(rs []rune, i int) bool {
+	b := i
+	for b > 0 && isWordRune(rs[b-1]) {
+		b--
+	}
+	a := i + 1
+	for a < len(rs) && isWordRune(rs[a]) {
+		a++
+	}
+	return i-b >= 3 || a-(i+1) >= 3
 }
 
 // scanWord reads a word starting at rs[i]. Apostrophes are kept (as ')
@@ -115,7 +307,7 @@ func scanWord(rs []rune, i int) (string, int) {
 // thousands separators ("2,000,000"), an optional decimal part ("3.5"), an
 // hour's ":00" (dropped) or an ordinal/plural suffix ("21st", "1990s",
 // "1990's").
-func scanNumber(rs []rune, i int) (string, int) {
+func scanNumber(rs []rune, i int) (string, int, bool) {
 	digitAt := func(k int) bool { return k < len(rs) && isDigit(rs[k]) }
 	j := i
 	for digitAt(j) {
@@ -132,9 +324,9 @@ func scanNumber(rs []rune, i int) (string, int) {
 			grouped = true
 		}
 	}
-	// "10:00" -> "10"
+	// "10:00" -> "10" (the caller adds "o'clock" unless am/pm follows)
 	if !grouped && lead <= 2 && j+2 < len(rs) && rs[j] == ':' && rs[j+1] == '0' && rs[j+2] == '0' && !digitAt(j+3) {
-		return b.String(), j + 3 - i
+		return b.String(), j + 3 - i, true
 	}
 	// decimals
 	if j < len(rs) && rs[j] == '.' && digitAt(j+1) {
@@ -144,16 +336,16 @@ func scanNumber(rs []rune, i int) (string, int) {
 		}
 		b.WriteByte('.')
 		b.WriteString(string(rs[j+1 : k]))
-		return b.String(), k - i
+		return b.String(), k - i, false
 	}
 	// suffixes
 	k := j
 	for k < len(rs) && isWordRune(rs[k]) {
 		k++
 	}
-	switch string(rs[j:k]) {
+	switch strings.ToLower(string(rs[j:k])) {
 	case "st", "nd", "rd", "th", "s":
-		b.WriteString(string(rs[j:k]))
+		b.WriteString(strings.ToLower(string(rs[j:k])))
 		j = k
 	case "":
 		if j+1 < len(rs) && isApostrophe(rs[j]) && rs[j+1] == 's' && (j+2 >= len(rs) || !isWordRune(rs[j+2])) {
@@ -161,7 +353,7 @@ func scanNumber(rs []rune, i int) (string, int) {
 			j += 2
 		}
 	}
-	return b.String(), j - i
+	return b.String(), j - i, false
 }
 
 // Initialisms: single letters joined by bare periods, the second step.
@@ -174,30 +366,74 @@ func isSingleLetter(t token) bool {
 	return n == len(t.text) && unicode.IsLetter(r)
 }
 
-// joinInitialisms joins single letters separated by a bare period:
-// "u.s.a." -> "usa", "a.m." -> "am", "e.g." -> "eg".
-func joinInitialisms(toks []token) []token {
+// joinInitialisms joins initialisms into one word:
+//
+//   - single letters joined by bare periods: "U.S.A." = "usa", "a.m." = "am",
+//     "e.g." = "eg";
+//   - capital letters each followed by a period and a space, the last one
+//     followed by a period too: "J. K. Rowling" = "J.K. Rowling" = "jk rowling"
+//     (so "Option A. B is next." keeps "a b");
+//   - capital letters separated by spaces only, in text that has lower-case
+//     letters elsewhere: "C O two" = "CO2", "U S A" = "USA", "J K Rowling" =
+//     "JK Rowling"; the pronoun "I" never joins;
+//   - short parts with bare periods between and after them, one of them a
+//     single letter: "Ph.D." = "PhD", "M.Sc." = "MSc".
+func joinInitialisms(tt tokText) []token {
+	toks := tt.toks
 	out := make([]token, 0, len(toks))
+	dotSpace := func(sep string) bool {
+		rest, ok := strings.CutPrefix(sep, ".")
+		return ok && strings.Trim(rest, " ") == ""
+	}
+	capLetter := func(t token) bool { return isSingleLetter(t) && t.cap && t.text != "i" }
 	for i := 0; i < len(toks); {
+		j := i + 1
 		if isSingleLetter(toks[i]) {
-			j := i + 1
 			for j < len(toks) && isSingleLetter(toks[j]) && toks[j].sep == "." {
 				j++
 			}
-			if j-i >= 2 {
-				t := toks[i]
-				var b strings.Builder
-				for _, u := range toks[i:j] {
-					b.WriteString(u.text)
+			if j-i < 2 && capLetter(toks[i]) && dotSpace(toks[i].post) {
+				for j < len(toks) && capLetter(toks[j]) && dotSpace(toks[j].sep) && strings.HasPrefix(toks[j].post, ".") {
+					j++
 				}
-				t.text = b.String()
-				out = append(out, t)
-				i = j
-				continue
 			}
+			if j-i < 2 && capLetter(toks[i]) && tt.hasLower {
+				for j < len(toks) && capLetter(toks[j]) && toks[j].sep != "" && strings.Trim(toks[j].sep, " ") == "" {
+					j++
+				}
+			}
+		}
+		if j-i < 2 && shortPart(toks[i]) && toks[i].post == "." {
+			k := i + 1
+			single := isSingleLetter(toks[i])
+			for k < len(toks) && shortPart(toks[k]) && toks[k].sep == "." {
+				single = single || isSingleLetter(toks[k])
+				k++
+			}
+			if k-i >= 2 && single && strings.HasPrefix(toks[k-1].post, ".") {
+				j = k
+			}
+		}
+		if j-i >= 2 {
+			t := toks[i]
+			var b strings.Builder
+			for _, u := range toks[i:j] {
+				b.WriteString(u.text)
+			}
+			t.text = b.String()
+			t.post = toks[j-1].post
+			t.caps = false
+			out = append(out, t)
+			i = j
+			continue
 		}
 		out = append(out, toks[i])
 		i++
 	}
 	return out
+}
+
+// shortPart reports a word of one or two letters.
+func shortPart(t token) bool {
+	return t.kind == wordTok && utf8.RuneCountInString(t.text) <= 2 && !strings.Contains(t.text, "'")
 }

@@ -1,8 +1,11 @@
 package wer
 
 import (
+	"strconv"
 	"strings"
 )
+
+var strconvItoa = strconv.Itoa
 
 // Word rewrites, the third step of Normalize: contractions, spelling,
 // abbreviations, fillers.
@@ -85,91 +88,38 @@ func expandContraction(w string) []string {
 }
 
 // replacements maps single words to their canonical spelling (one or more
-// words separated by spaces). Built in init from the tables below; no value
-// is itself a key.
+// words separated by spaces): the British -> American list in
+// spelling_uk_us.txt and the abbreviations below. No value is itself a key.
 var replacements = map[string]string{}
 
+// Abbreviations that need no context. "ms" stays as it is ("Ms." is not
+// "Miss"); "no" is "number" only before a number (numbers.go); "dr", "st"
+// and "ft" are decided by context (contextAbbreviation).
 var abbreviations = map[string]string{
-	"mr":      "mister",
-	"mrs":     "missus",
-	"ok":      "okay",
-	"vs":      "versus",
-	"alright": "all right",
-}
-
-// British -> American spellings not covered by the generated families
-// below, as british:american pairs.
-const britishWords = `
-grey:gray greys:grays greyer:grayer greyish:grayish programme:program
-programmes:programs catalogue:catalog catalogues:catalogs
-catalogued:cataloged analogue:analog analogues:analogs defence:defense
-defences:defenses licence:license licences:licenses offence:offense
-offences:offenses pretence:pretense practise:practice
-practised:practiced practises:practices practising:practicing tyre:tire
-tyres:tires kerb:curb kerbs:curbs aluminium:aluminum plough:plow
-ploughs:plows ploughed:plowed mould:mold moulds:molds mouldy:moldy
-smoulder:smolder smouldering:smoldering pyjamas:pajamas sceptic:skeptic
-sceptics:skeptics sceptical:skeptical scepticism:skepticism
-skilful:skillful wilful:willful fulfil:fulfill fulfils:fulfills
-fulfilment:fulfillment enrol:enroll enrols:enrolls enrolment:enrollment
-instalment:installment instalments:installments judgement:judgment
-judgements:judgments acknowledgement:acknowledgment
-acknowledgements:acknowledgments ageing:aging manoeuvre:maneuver
-manoeuvres:maneuvers manoeuvred:maneuvered paediatric:pediatric
-paediatrician:pediatrician encyclopaedia:encyclopedia anaemia:anemia
-anaemic:anemic anaesthetic:anesthetic anaesthesia:anesthesia
-oestrogen:estrogen foetus:fetus moustache:mustache sulphur:sulfur
-cosy:cozy marvellous:marvelous counsellor:counselor
-counsellors:counselors jewellery:jewelry jeweller:jeweler
-jewellers:jewelers woollen:woolen
-`
-
-// -our -> -or
-var ourStems = []string{
-	"arbo", "ardo", "armo", "behavio", "cando", "clamo", "colo", "demeano",
-	"endeavo", "favo", "flavo", "fervo", "harbo", "hono", "humo", "labo",
-	"neighbo", "odo", "parlo", "ranco", "rigo", "rumo", "savo", "splendo",
-	"tumo", "valo", "vapo", "vigo",
-}
-
-var ourSuffixes = []string{
-	"", "s", "ed", "ing", "er", "ers", "ful", "fully", "less", "ite", "ites",
-	"able", "ably", "al", "ally", "hood", "hoods", "y",
-}
-
-// -re -> -er
-var reStems = []string{
-	"cent", "theat", "met", "kilomet", "centimet", "millimet", "lit", "fib",
-	"calib", "somb", "sab", "lust", "spect", "meag", "scept", "goit",
-}
-
-// -ise -> -ize
-var iseStems = []string{
-	"agon", "apolog", "author", "capital", "categor", "central", "character",
-	"civil", "critic", "custom", "emphas", "energ", "equal", "fertil",
-	"final", "global", "harmon", "hospital", "ideal", "immun", "item",
-	"jeopard", "legal", "local", "magnet", "marginal", "material", "maxim",
-	"mechan", "memor", "minim", "mobil", "modern", "national", "natural",
-	"neutral", "normal", "optim", "organ", "patron", "penal", "personal",
-	"polar", "popular", "priorit", "public", "rational", "real", "recogn",
-	"revolution", "scrutin", "social", "special", "stabil", "standard",
-	"steril", "subsid", "summar", "symbol", "sympath", "synchron", "synthes",
-	"terror", "trivial", "util", "vandal", "visual", "vocal",
-}
-
-var iseSuffixes = []string{
-	"ise", "ised", "ises", "ising", "isation", "isations", "iser", "isers",
-}
-
-// -yse -> -yze
-var yseStems = []string{"anal", "paral", "catal", "breathal", "dial", "electrol", "hydrol"}
-
-// doubled l before a suffix -> single l
-var llStems = []string{
-	"travel", "cancel", "label", "model", "fuel", "signal", "total", "level",
-	"marvel", "counsel", "quarrel", "dial", "channel", "tunnel", "funnel",
-	"equal", "rival", "pencil", "panel", "shovel", "snorkel", "yodel", "grovel",
-	"duel", "libel", "initial", "spiral", "unravel", "revel", "jewel",
+	"mr":       "mister",
+	"mrs":      "missus",
+	"ok":       "okay",
+	"vs":       "versus",
+	"alright":  "all right",
+	"prof":     "professor",
+	"mt":       "mount",
+	"ave":      "avenue",
+	"rd":       "road",
+	"blvd":     "boulevard",
+	"hwy":      "highway",
+	"jr":       "junior",
+	"sr":       "senior",
+	"sgt":      "sergeant",
+	"capt":     "captain",
+	"lt":       "lieutenant",
+	"dept":     "department",
+	"govt":     "government",
+	"approx":   "approximately",
+	"etc":      "et cetera",
+	"etcetera": "et cetera",
+	"eg":       "for example",
+	"ie":       "that is",
+	"phd":      "phd",
 }
 
 func init() {
@@ -178,44 +128,231 @@ func init() {
 			replacements[from] = to
 		}
 	}
-	for _, st := range ourStems {
-		for _, suf := range ourSuffixes {
-			add(st+"ur"+suf, st+"r"+suf)
-		}
-	}
-	for _, st := range reStems {
-		add(st+"re", st+"er")
-		add(st+"res", st+"ers")
-		add(st+"red", st+"ered")
-		add(st+"ring", st+"ering")
-	}
-	for _, st := range iseStems {
-		for _, suf := range iseSuffixes {
-			add(st+suf, st+"iz"+suf[2:])
-		}
-	}
-	for _, st := range yseStems {
-		for _, suf := range []string{"yse", "ysed", "yses", "ysing", "yser", "ysers"} {
-			add(st+suf, st+"yz"+suf[2:])
-		}
-	}
-	for _, st := range llStems {
-		for _, suf := range []string{"led", "ling", "ler", "lers"} {
-			add(st+suf, st+suf[1:])
-		}
-	}
-	for _, pair := range strings.Fields(britishWords) {
-		from, to, _ := strings.Cut(pair, ":")
-		add(from, to)
+	for _, p := range spellingPairs() {
+		add(p[0], p[1])
 	}
 	for k, v := range abbreviations {
 		add(k, v)
 	}
 }
 
+// lookupSpelling maps one word: the tables, then a possessive or plural
+// of a listed word ("neighbour's" = "neighbor's", "storeys'" is already
+// "storeys's" from tokenize).
+func lookupSpelling(w string) (string, bool) {
+	if r, ok := replacements[w]; ok {
+		return r, true
+	}
+	if stem, ok := strings.CutSuffix(w, "'s"); ok {
+		if r, ok := replacements[stem]; ok && !strings.Contains(r, " ") {
+			return r + "'s", true
+		}
+	}
+	if stem, ok := strings.CutSuffix(w, "s"); ok && len(stem) > 3 {
+		if r, ok := replacements[stem]; ok && !strings.Contains(r, " ") && spellingFrom[stem] {
+			return r + "s", true
+		}
+	}
+	return "", false
+}
+
+// Closed compounds written with or without a hyphen: "e-mail" = "email",
+// "on-line" = "online", "co-operate" = "cooperate". Each entry is the part
+// before the hyphen and the start of the part after it; the hyphenated
+// spelling is joined. The spaced spelling ("e mail", "on line") is left
+// alone: "on line" is also two words ("wait on line").
+var closedCompounds = [][2]string{
+	{"e", "mail"}, {"e", "book"}, {"e", "commerce"}, {"on", "line"}, {"off", "line"},
+	{"co", "operat"}, {"co", "ordinat"}, {"co", "worker"}, {"co", "founder"},
+	{"co", "author"}, {"co", "pilot"}, {"co", "star"}, {"re", "elect"}, {"re", "enter"},
+	{"re", "examin"}, {"re", "establish"}, {"pre", "existing"}, {"non", "profit"},
+	{"wi", "fi"}, {"week", "end"}, {"life", "style"}, {"play", "off"}, {"set", "up"},
+	{"log", "in"}, {"health", "care"}, {"web", "site"}, {"web", "page"},
+	{"voice", "mail"}, {"day", "care"}, {"home", "page"}, {"teen", "age"},
+}
+
+func closedCompound(a, b string) bool {
+	for _, c := range closedCompounds {
+		if a == c[0] && strings.HasPrefix(b, c[1]) {
+			if c[1] == "up" || c[1] == "in" || c[1] == "off" || c[1] == "fi" || c[1] == "end" || c[1] == "age" {
+				return b == c[1] || b == c[1]+"s"
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func hyphenSep(sep string) bool {
+	return sep == "-" || sep == "\u2010" || sep == "\u2011"
+}
+
+// Past participles after which 's is "has" and 'd is "had" ("she's been",
+// "it's got", "I'd gone"). Participles that are also adjectives after "is"
+// ("it's done", "it's made of") are left out for 's; 'd takes them (and
+// -ed forms), since "would done" is no English.
+var hasParticiples = map[string]bool{
+	"been": true, "got": true, "gotten": true, "had": true, "come": true, "become": true,
+	"begun": true, "eaten": true, "fallen": true, "won": true, "gone": true,
+}
+
+var hadParticiples = map[string]bool{
+	"done": true, "seen": true, "taken": true, "made": true, "known": true, "given": true,
+	"written": true, "forgotten": true, "left": true, "lost": true, "said": true, "told": true,
+	"thought": true, "heard": true, "found": true, "brought": true, "bought": true, "better": true,
+}
+
+var participleAdverbs = map[string]bool{
+	"never": true, "already": true, "just": true, "always": true, "ever": true, "not": true,
+	"recently": true, "finally": true, "only": true, "also": true, "still": true,
+}
+
+func participleAt(toks []token, i int, had bool) bool {
+	if i < len(toks) && toks[i].kind == wordTok && participleAdverbs[toks[i].text] {
+		i++
+	}
+	if i >= len(toks) || toks[i].kind != wordTok || toks[i].brk {
+		return false
+	}
+	w := toks[i].text
+	if hasParticiples[w] {
+		return true
+	}
+	if !had {
+		return false
+	}
+	return hadParticiples[w] || len(w) >= 5 && strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "eed")
+}
+
+// Sentence starters: a capitalized one after "St." or "Dr." more likely
+// starts a new sentence than a name ("Main St. The shop ...").
+var sentenceStarters = map[string]bool{
+	"the": true, "a": true, "an": true, "it": true, "we": true, "i": true, "he": true,
+	"she": true, "they": true, "this": true, "that": true, "there": true, "then": true,
+	"and": true, "but": true, "so": true, "you": true, "my": true, "our": true,
+	"his": true, "her": true, "their": true, "in": true, "on": true, "at": true,
+}
+
+// contextAbbreviation decides "dr" (doctor / drive), "st" (saint / street)
+// and "ft" (fort / feet) from the words around them: before a capitalized
+// name (or any word, in text without capitals) it is the title, "Dr. Smith"
+// = "doctor smith", "St. Louis" = "saint louis", "Ft. Worth" = "fort worth";
+// after a word or number and not before a name it is the street or unit,
+// "Elm St." = "elm street", "Mulholland Dr." = "mulholland drive", "6 ft" =
+// "6 feet". Elsewhere it is the title. "drive" and "street" written out are
+// never changed, so "Dr. Smith" against "drive Smith" stays an error.
+func contextAbbreviation(w string, toks []token, i int, prev *token, hasLower bool) (string, bool) {
+	var title, place string
+	switch w {
+	case "dr":
+		title, place = "doctor", "drive"
+	case "st":
+		title, place = "saint", "street"
+	case "ft":
+		title, place = "fort", "feet"
+	default:
+		return "", false
+	}
+	t := toks[i]
+	nextName := false
+	if n := i + 1; n < len(toks) && toks[n].kind == wordTok && (!toks[n].brk || strings.TrimLeft(toks[n].sep, ". ") == "") {
+		nw := toks[n]
+		switch {
+		case !hasLower:
+			nextName = true
+		case nw.cap && !(strings.HasPrefix(nw.sep, ".") && sentenceStarters[nw.text]):
+			nextName = true
+		}
+	}
+	afterWord := prev != nil && !t.brk && (prev.kind == numberTok || prev.kind == wordTok && (prev.cap || !hasLower))
+	if w == "ft" {
+		// "6 ft" is read with the units, after numbers (units.go).
+		if nextName && t.cap {
+			return title, true
+		}
+		return "", false
+	}
+	if nextName || !afterWord {
+		return title, true
+	}
+	return place, true
+}
+
+// Roman numerals after a name or a numbered title. After the words in
+// romanTitleWords ("World War II", "Part IV", "Super Bowl LVII") the
+// numeral is a cardinal: "world war 2". After another capitalized word it
+// is a regnal ordinal: "Henry VIII" = "Henry the Eighth" = "henry the 8th",
+// "John Paul II" = "john paul the 2nd". Only numerals written in capitals
+// in text that has lower-case letters count; after a name only I, V and X
+// are used and a lone "I" or "X" is never a numeral ("Malcolm X",
+// "Elizabeth I think ..."); the pronoun "I" is never read as one.
+var romanTitleWords = map[string]bool{
+	"war": true, "part": true, "chapter": true, "volume": true, "vol": true, "act": true,
+	"scene": true, "phase": true, "stage": true, "book": true, "season": true,
+	"episode": true, "type": true, "class": true, "level": true, "grade": true,
+	"round": true, "bowl": true, "apollo": true, "title": true, "article": true,
+	"section": true, "schedule": true, "category": true, "tier": true,
+}
+
+func romanValue(s string) int {
+	vals := map[byte]int{'i': 1, 'v': 5, 'x': 10, 'l': 50, 'c': 100}
+	total := 0
+	for k := 0; k < len(s); k++ {
+		v, ok := vals[s[k]]
+		if !ok {
+			return 0
+		}
+		if k+1 < len(s) && vals[s[k+1]] > v {
+			total -= v
+		} else {
+			total += v
+		}
+	}
+	if total <= 0 || toRoman(total) != s {
+		return 0
+	}
+	return total
+}
+
+func toRoman(n int) string {
+	var b strings.Builder
+	for _, p := range []struct {
+		v int
+		s string
+	}{{100, "c"}, {90, "xc"}, {50, "l"}, {40, "xl"}, {10, "x"}, {9, "ix"}, {5, "v"}, {4, "iv"}, {1, "i"}} {
+		for n >= p.v {
+			b.WriteString(p.s)
+			n -= p.v
+		}
+	}
+	return b.String()
+}
+
+// roman returns the tokens a roman numeral stands for, or nil.
+func roman(t token, prev *token, hasLower bool) []token {
+	if !t.caps || !hasLower || prev == nil || prev.kind != wordTok || !prev.cap || t.brk {
+		return nil
+	}
+	v := romanValue(t.text)
+	if v == 0 {
+		return nil
+	}
+	if romanTitleWords[prev.text] {
+		return []token{{text: strconvItoa(v), kind: numberTok, wordVal: int64(v), sep: t.sep}}
+	}
+	if v > 39 || strings.ContainsAny(t.text, "lc") || t.text == "i" || t.text == "x" {
+		return nil
+	}
+	n := strconvItoa(v)
+	return []token{
+		{text: "the", kind: wordTok, wordVal: -1, sep: t.sep},
+		{text: n + ordinalSuffix(int64(v)), kind: numberTok, wordVal: -1},
+	}
+}
+
 // rewriteWords expands contractions, maps spellings and abbreviations,
 // drops fillers and merges "per cent".
-func rewriteWords(toks []token) []token {
+func rewriteWords(toks []token, hasLower bool) []token {
 	out := make([]token, 0, len(toks))
 	pendingBrk := false // a dropped filler stood between punctuation
 	push := func(t token) {
@@ -223,21 +360,54 @@ func rewriteWords(toks []token) []token {
 		pendingBrk = false
 		out = append(out, t)
 	}
-	for _, t := range toks {
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
 		if t.kind != wordTok {
 			push(t)
 			continue
 		}
-		for k, w := range expandContraction(t.text) {
-			if r, ok := replacements[w]; ok {
+		var prev *token
+		if len(out) > 0 {
+			prev = &out[len(out)-1]
+		}
+		// Closed compounds: "e-mail" = "email".
+		if i+1 < len(toks) && toks[i+1].kind == wordTok && hyphenSep(toks[i+1].sep) && closedCompound(t.text, toks[i+1].text) {
+			t.text += toks[i+1].text
+			t.post = toks[i+1].post
+			i++
+		}
+		if rs := roman(t, prev, hasLower); rs != nil {
+			rs[0].brk = t.brk
+			for _, r := range rs {
+				push(r)
+			}
+			continue
+		}
+		if w, ok := contextAbbreviation(t.text, toks, i, prev, hasLower); ok {
+			t.text = w
+		}
+		// "No. 5" = "#5" = "number 5"
+		if t.text == "no" && i+1 < len(toks) && (toks[i+1].kind == numberTok && (strings.HasPrefix(t.post, ".") || t.cap) ||
+			strings.HasPrefix(t.post, ".") && numberWords[toks[i+1].text].class != 0) {
+			t.text = "number"
+		}
+		exp := expandContraction(t.text)
+		if n := len(exp); n >= 2 && (exp[n-1] == "is" && strings.HasSuffix(t.text, "'s") || exp[n-1] == "would") {
+			if participleAt(toks, i+1, exp[n-1] == "would") {
+				exp[n-1] = map[string]string{"is": "has", "would": "had"}[exp[n-1]]
+			}
+		}
+		for k, w := range exp {
+			if r, ok := lookupSpelling(w); ok {
 				w = r
 			}
 			for m, word := range strings.Fields(w) {
-				nt := token{text: word, kind: wordTok, wordVal: -1}
+				nt := token{text: word, kind: wordTok, wordVal: -1, cap: t.cap, caps: t.caps}
 				if k == 0 && m == 0 {
 					nt.brk, nt.sep = t.brk, t.sep
 				}
-				if fillers[word] {
+				if fillers[word] && !(word == "mm" && prev != nil && (prev.kind == numberTok || numberWords[prev.text].class != 0)) {
+					// ("15 mm" is millimeters, units.go)
 					pendingBrk = pendingBrk || nt.brk
 					continue
 				}
