@@ -177,8 +177,8 @@ func TestHumanCorpusAgreement(t *testing.T) {
 			c.over++
 			all.over++
 		}
-		fmt.Fprintf(&report, "line %d [%s] human=%d got=%d\n  ref: %s\n  hyp: %s\n  ref words: %s\n  hyp words: %s\n",
-			p.Line, p.Category, p.Human, got, p.Ref, p.Hyp,
+		fmt.Fprintf(&report, "line %d [%s] human=%d got=%d (%s)\n  ref: %s\n  hyp: %s\n  ref words: %s\n  hyp words: %s\n",
+			p.Line, p.Category, p.Human, got, p.Note, p.Ref, p.Hyp,
 			strings.Join(ref, " "), strings.Join(hyp, " "))
 	}
 	if all.total == 0 {
