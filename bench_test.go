@@ -79,6 +79,7 @@ const (
 	unitEOSP95      = "eos-p95-sec"
 	unitEOSMean     = "eos-mean-sec"
 	unitWER         = "wer-%"
+	unitWERRaw      = "wer-raw-%"
 	unitAudio       = "audio-sec"
 	unitFailed      = "failed-sessions"
 	unitLeaked      = "leaked-sessions"
@@ -89,7 +90,7 @@ const (
 )
 
 func printUnits() {
-	for _, u := range []string{unitEOSP50, unitEOSP95, unitEOSMean, unitWER, unitFailed, unitLeaked} {
+	for _, u := range []string{unitEOSP50, unitEOSP95, unitEOSMean, unitWER, unitWERRaw, unitFailed, unitLeaked} {
 		fmt.Printf("Unit %s better=lower\n", u)
 	}
 }
@@ -124,7 +125,7 @@ func report(b *testing.B, r Row) {
 		unit string
 	}{
 		{r.EOSP50, unitEOSP50}, {r.EOSP95, unitEOSP95}, {r.EOSMean, unitEOSMean},
-		{r.WER, unitWER}, {r.AudioDuration, unitAudio},
+		{r.WER, unitWER}, {r.WERRaw, unitWERRaw}, {r.AudioDuration, unitAudio},
 		{Float(float64(r.Cancelled) / float64(r.Rounds)), unitFailed},
 		{Float(float64(r.Leaks) / float64(r.Rounds)), unitLeaked},
 		{r.GPUUtilP95, unitGPUUtilP95}, {r.GPUUtilMean, unitGPUUtilMean},

@@ -63,6 +63,12 @@ type recordRound struct {
 	End      time.Time     `json:"end"`
 	Sessions int           `json:"sessions"`
 	GPU      []RecordedGPU `json:"gpu"`
+	// The round's WER as scored when it was written, normalized (by
+	// Normalizer) and raw; null without reference words. A report
+	// re-scores the sessions and does not read these.
+	Normalizer string   `json:"normalizer"`
+	WERPct     *float64 `json:"wer_pct"`
+	WERRawPct  *float64 `json:"wer_raw_pct"`
 }
 
 // RecordedGPU is one dmon sample as recorded; a figure the board did not
@@ -136,7 +142,10 @@ func (rw *RecordWriter) WriteRound(n int, r Round) error {
 		}
 	}
 	end := recordRound{Kind: "round", Level: n, Round: idx, Start: r.Level.Start, End: r.Level.End,
-		Sessions: len(r.Level.Sessions), GPU: r.GPU}
+		Sessions: len(r.Level.Sessions), GPU: r.GPU, Normalizer: NormalizerVersion}
+	if sum := Summarize(n, []harness.LevelResult{r.Level}); sum.Words.RefWords() > 0 {
+		end.WERPct, end.WERRawPct = optional(sum.WER), optional(sum.WERRaw)
+	}
 	if end.GPU == nil {
 		end.GPU = []RecordedGPU{}
 	}

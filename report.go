@@ -78,6 +78,10 @@ type Row struct {
 	WriteBlockMaxMs Float `csv:"write_block_max_ms"`
 	// ClientLagWarning is set when the send-lag p99 passed LagWarning.
 	ClientLagWarning bool `csv:"client_lag_warning"`
+	// WERRaw is the WER of raw words (wer.RawWords), beside the
+	// normalized WER; Normalizer is the version that scored WER.
+	WERRaw     Float  `csv:"wer_raw_pct"`
+	Normalizer string `csv:"normalizer"`
 }
 
 // LagWarning is the send-lag p99 past which a level's frames left late
@@ -154,9 +158,14 @@ func NewRow(s LevelSummary, gpuUtil, vram []float64) Row {
 		GPUSamples:      len(gpuUtil),
 		ServiceErrors:   s.ServiceErrors,
 		WriteBlockMaxMs: None,
+		WERRaw:          None,
+		Normalizer:      NormalizerVersion,
 	}
 	if s.Words.RefWords() > 0 {
 		r.WER = Float(s.WER)
+	}
+	if s.WordsRaw.RefWords() > 0 {
+		r.WERRaw = Float(s.WERRaw)
 	}
 	if s.MaxLag > 0 || s.P99Lag > 0 {
 		r.SendLagMaxMs = Float(s.MaxLag.Seconds() * 1000)

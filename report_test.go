@@ -33,7 +33,7 @@ func sampleRows() []Row {
 	full := NewRow(LevelSummary{
 		Concurrency: 1, Rounds: 1, Sessions: 1, LatencyN: 1,
 		EOSP50: 0.31234, EOSP95: 0.3402, EOSMean: 0.3189, AudioDuration: 9.2412,
-		Words: wer.Counts{Hits: 30}, MaxLag: 1200 * time.Microsecond, P99Lag: 900 * time.Microsecond,
+		Words: wer.Counts{Hits: 30}, WordsRaw: wer.Counts{Hits: 28, Substitutions: 2}, WERRaw: 6.6667, MaxLag: 1200 * time.Microsecond, P99Lag: 900 * time.Microsecond,
 	}, []float64{10, 20, 30, 40, 95}, []float64{3029, 3029, 9449})
 	partial := NewRow(LevelSummary{
 		Concurrency: 40, Rounds: 2, Sessions: 80, LatencyN: 78, NegativeLatencies: 1,

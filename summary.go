@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sttbench/sttbench/harness"
@@ -34,6 +35,11 @@ type LevelSummary struct {
 	// all deletions, so a broken service cannot look accurate.
 	Words wer.Counts
 	WER   float64
+	// WordsRaw and WERRaw score the same sessions with wer.RawWords only
+	// (lowercase, punctuation stripped), the way earlier tools scored: the
+	// gap to WER is what normalization changed.
+	WordsRaw wer.Counts
+	WERRaw   float64
 	// OutOfOrder counts sessions whose segments scored better reordered.
 	OutOfOrder int
 	// Leaks counts sessions that received text of another session's
@@ -99,6 +105,7 @@ func Summarize(concurrency int, rounds []harness.LevelResult) LevelSummary {
 			}
 			counts, reordered := ScoreSession(r)
 			s.Words.Add(counts)
+			s.WordsRaw.Add(ScoreSessionRaw(r))
 			if reordered {
 				s.OutOfOrder++
 			}
@@ -120,6 +127,9 @@ func Summarize(concurrency int, rounds []harness.LevelResult) LevelSummary {
 	s.AudioDuration = stats.Mean(durations)
 	if ref := s.Words.RefWords(); ref > 0 {
 		s.WER = 100 * float64(s.Words.Errors()) / float64(ref)
+	}
+	if ref := s.WordsRaw.RefWords(); ref > 0 {
+		s.WERRaw = 100 * float64(s.WordsRaw.Errors()) / float64(ref)
 	}
 	if len(lags) > 0 {
 		s.MaxLag = time.Duration(stats.Max(lags))
@@ -173,6 +183,17 @@ func ScoreSession(r harness.SessionResult) (counts wer.Counts, reordered bool) {
 		return wer.Counts{Deletions: len(wer.Normalize(r.Reference))}, false
 	}
 	return wer.ScoreSegments(wer.SplitSentences(r.Reference), r.Segments)
+}
+
+// ScoreSessionRaw aligns the session's whole transcript with its whole
+// reference as raw words (wer.RawWords): no normalization, no sentence
+// assignment. A failed or errored session deletes every reference word.
+func ScoreSessionRaw(r harness.SessionResult) wer.Counts {
+	ref := wer.RawWords(r.Reference)
+	if r.Outcome == harness.Failed || r.Outcome == harness.Errored {
+		return wer.Counts{Deletions: len(ref)}
+	}
+	return wer.Align(ref, wer.RawWords(strings.Join(r.Segments, " ")))
 }
 
 // probeWER is the probe report's WER line for one session (a

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/wer"
 )
 
 // sessionResult builds a result whose final text arrived lat after EOS.
@@ -61,6 +62,25 @@ func TestSummarizeLatencyPercentilesAndWER(t *testing.T) {
 		{Outcome: harness.Errored, Reason: "read failed", Count: 1, FirstAt: 1500 * time.Millisecond, Example: "session 2: read failed: boom"},
 	}, s.Reasons)
 	assert.InDelta(t, 3.0, s.AudioDuration, 1e-9)
+}
+
+// TestRawWERCountsWhatNormalizationForgives scores sessions whose words
+// differ only in form: the normalized WER is 0, the raw WER counts every
+// form difference, and both count a real error alike.
+func TestRawWERCountsWhatNormalizationForgives(t *testing.T) {
+	s := Summarize(2, []harness.LevelResult{{Sessions: []harness.SessionResult{
+		// "twenty five" vs "25": raw, one substitution and one deletion.
+		sessionResult(0, "I bought twenty five apples.", []string{"I bought 25 apples."}, time.Second, harness.OK),
+		// A real error: "pears" for "apples"; "It's" and "it's" agree raw too.
+		sessionResult(1, "It's red apples, Sam.", []string{"it's red pears", "Sam"}, time.Second, harness.OK),
+		sessionResult(2, "Nine, ten!", nil, 0, harness.Failed),
+	}}})
+	assert.Equal(t, 11, s.Words.RefWords(), "normalized: i bought 25 apples / it is red apples sam / 9 10")
+	assert.Equal(t, 1+2, s.Words.Errors(), "pears, and the failed session's two words")
+	assert.Equal(t, 11, s.WordsRaw.RefWords(), "raw: i bought twenty five apples / it's red apples sam / nine ten")
+	assert.Equal(t, wer.Counts{Hits: 6, Substitutions: 2, Deletions: 3}, s.WordsRaw)
+	assert.InDelta(t, 100*5.0/11, s.WERRaw, 1e-9)
+	assert.Greater(t, s.WERRaw, s.WER)
 }
 
 func TestSummarizeKeepsNegativeLatencies(t *testing.T) {

@@ -72,7 +72,7 @@ func runWER(args []string, stdout, stderr io.Writer) error {
 	hypPath := fl.String("hyp", "", "hypothesis transcript `file`")
 	format := fl.String("format", "text", "output: text (an aligned table) or tsv (tab-separated: id ref_words hits substitutions deletions insertions errors wer, then a TOTAL row)")
 	formatIn := fl.String("format-in", "auto", "input format of both files: auto, trn or text")
-	normalize := fl.Bool("normalize", true, "normalize both sides as the benchmark does; false scores raw words: lowercased and split on whitespace only, punctuation kept")
+	normalize := fl.Bool("normalize", true, "normalize both sides as the benchmark does; false scores raw words (wer.RawWords: lowercased, punctuation stripped), the benchmark's wer_raw_pct")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func runWER(args []string, stdout, stderr io.Writer) error {
 	}
 	if !*normalize {
 		score = func(ref, hyp string) wer.Counts {
-			return wer.Align(strings.Fields(strings.ToLower(ref)), strings.Fields(strings.ToLower(hyp)))
+			return wer.Align(wer.RawWords(ref), wer.RawWords(hyp))
 		}
 	}
 	rows := make([]werRow, len(pairs))
@@ -117,7 +117,7 @@ func runWER(args []string, stdout, stderr io.Writer) error {
 	}
 	how := fmt.Sprintf("normalized (normalizer version %s)", wer.NormalizerVersion)
 	if !*normalize {
-		how = "raw lowercase words (-normalize=false)"
+		how = "raw words: lowercased, punctuation stripped (-normalize=false)"
 	}
 	return writeTable(stdout, rows, fmt.Sprintf("# %d utterances (%s), %s", len(rows), ref.format, how))
 }

@@ -295,7 +295,7 @@ func TestWERMatchesThePackageOnTheScliteCorpus(t *testing.T) {
 				if normalize {
 					c, _ = wer.ScoreSegments(wer.SplitSentences(p.ref), []string{p.hyp})
 				} else {
-					c = wer.Align(strings.Fields(p.ref), strings.Fields(p.hyp))
+					c = wer.Align(wer.RawWords(p.ref), wer.RawWords(p.hyp))
 				}
 				assert.Equal(t, c, rows[id], id)
 				want.Add(c)
