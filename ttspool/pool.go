@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -161,10 +162,11 @@ func Build(ctx context.Context, cfg Config, texts []string) ([]Clip, error) {
 	tr.MaxIdleConnsPerHost = cfg.Concurrency
 	defer tr.CloseIdleConnections()
 	b := &builder{
-		cfg:    cfg,
-		cache:  clipCache{dir: cfg.CacheDir},
-		client: &ttsClient{url: cfg.URL, voice: cfg.Voice, seed: cfg.Seed, http: &http.Client{Transport: tr, Timeout: cfg.HTTPTimeout}},
-		total:  len(unique),
+		cfg:      cfg,
+		cache:    clipCache{dir: cfg.CacheDir},
+		client:   &ttsClient{url: cfg.URL, voice: cfg.Voice, seed: cfg.Seed, http: &http.Client{Transport: tr, Timeout: cfg.HTTPTimeout}},
+		total:    len(unique),
+		requests: make(chan struct{}, cfg.Concurrency),
 	}
 
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -173,7 +175,9 @@ func Build(ctx context.Context, cfg Config, texts []string) ([]Clip, error) {
 	errs := make([]error, len(unique))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for range min(cfg.Concurrency, len(unique)) {
+	// Decoding and resampling (most of a clip's CPU time) run on every
+	// core; only the requests themselves are bounded by Concurrency.
+	for range min(max(cfg.Concurrency, runtime.GOMAXPROCS(0)), len(unique)) {
 		wg.Go(func() {
 			for i := range jobs {
 				clips[i], errs[i] = b.clip(ctx, unique[i])
@@ -226,6 +230,8 @@ type builder struct {
 	cache  clipCache
 	client *ttsClient
 	total  int
+	// requests holds a token per TTS request in flight.
+	requests chan struct{}
 
 	mu                    sync.Mutex
 	done, cached, rebuilt int
@@ -253,7 +259,13 @@ func (b *builder) clip(ctx context.Context, text string) (Clip, error) {
 		b.rebuilt++
 		b.mu.Unlock()
 	}
+	select {
+	case b.requests <- struct{}{}:
+	case <-ctx.Done():
+		return Clip{}, context.Cause(ctx)
+	}
 	wav, err := b.client.synthesize(ctx, text)
+	<-b.requests
 	if err != nil {
 		return Clip{}, err
 	}
