@@ -411,3 +411,17 @@ func indexOf(list []string, s string) int {
 	}
 	return -1
 }
+
+func TestDerivedSlotOfTheBuiltInTexts(t *testing.T) {
+	cfg, err := ParseConfig(values(nil))
+	require.NoError(t, err)
+	all, err := LoadTexts("")
+	require.NoError(t, err)
+	r := &Run{Config: cfg}
+	// As the README says: the longest built-in text (237 characters) is
+	// session 48's, so every level from 49 sessions up gets the same slot.
+	assert.Equal(t, 83050*time.Millisecond, r.slotFor(all, 49))
+	assert.Equal(t, r.slotFor(all, 49), r.slotFor(all, 10000))
+	assert.Less(t, r.slotFor(all, 48), r.slotFor(all, 49))
+	t.Logf("conc=10: %v", r.slotFor(all, 10))
+}
