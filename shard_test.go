@@ -266,10 +266,13 @@ func TestShardsMergeIntoTheUnshardedRun(t *testing.T) {
 	defer srv.Close()
 
 	// The unsharded run, meanwhile, against a service of its own.
+	cfg := testConfig(t, "", levels...)
+	cfg.ResultTimeout = 10 * time.Second
 	unsharded := make(chan []Row, 1)
+	done := make(chan struct{})
+	t.Cleanup(func() { <-done }) // the test's context is cancelled by then
 	go func() {
-		cfg := testConfig(t, "", levels...)
-		cfg.ResultTimeout = 10 * time.Second
+		defer close(done)
 		r := NewRun(t.Context(), cfg)
 		r.Warn = &bytes.Buffer{}
 		defer r.Finish(&bytes.Buffer{})
