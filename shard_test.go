@@ -202,7 +202,9 @@ func TestStartAtStartsTheRunOnTime(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig(t, "", 5)
 	cfg.ShardIndex, cfg.ShardCount = 1, 2
-	cfg.StartAt = time.Now().Add(4 * time.Second)
+	// Far enough ahead for setup on a busy machine (under -race, beside
+	// other tests, it has taken 9 s).
+	cfg.StartAt = time.Now().Add(15 * time.Second)
 	r, rows := runLevels(t, cfg)
 	require.Len(t, rows, 1)
 	assert.Equal(t, 2, rows[0].Total, "shard 1/2 of 5 sessions streams 2")
@@ -237,7 +239,7 @@ func TestRoundOverrunningItsSlotIsAnError(t *testing.T) {
 	// and 8 s more, well past a 10 s slot.
 	cfg := testConfig(t, "?base=8s", 1, 2)
 	cfg.ResultTimeout = 15 * time.Second
-	cfg.StartAt, cfg.Slot = time.Now().Add(3*time.Second), 10*time.Second
+	cfg.StartAt, cfg.Slot = time.Now().Add(15*time.Second), 10*time.Second
 	r := NewRun(t.Context(), cfg)
 	r.Warn = &bytes.Buffer{}
 	defer r.Finish(&bytes.Buffer{})
@@ -282,7 +284,9 @@ func TestShardsMergeIntoTheUnshardedRun(t *testing.T) {
 	}()
 
 	dir := t.TempDir()
-	startAt := time.Now().Add(10 * time.Second).UTC().Truncate(time.Second)
+	// Far enough ahead for four processes to start and prepare their audio
+	// on a busy machine.
+	startAt := time.Now().Add(15 * time.Second).UTC().Truncate(time.Second)
 	const slot = 20 * time.Second
 	cmds := make([]*exec.Cmd, shards)
 	outs := make([]*syncBuffer, shards)
