@@ -432,3 +432,30 @@ func TestDerivedSlotOfTheBuiltInTexts(t *testing.T) {
 	assert.Less(t, r.slotFor(all, 48), r.slotFor(all, 49))
 	t.Logf("conc=10: %v", r.slotFor(all, 10))
 }
+
+// TestLeakAcrossShardsShowsOnceMerged: session 0 (shard 0) received the
+// text of session 1 (shard 1). Neither shard alone holds both references;
+// the merged round does, and counts the leak.
+func TestLeakAcrossShardsShowsOnceMerged(t *testing.T) {
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	all, err := LoadTexts("")
+	require.NoError(t, err)
+	round := syntheticRound(4, start, 0)
+	for i := range round.Level.Sessions {
+		s := &round.Level.Sessions[i]
+		s.Reference, s.Segments = all[i], []string{all[i]}
+	}
+	round.Level.Sessions[0].Segments = []string{all[1]}
+	shard := func(i int) *RecordShard { return &RecordShard{Index: i, Count: 2, StartAt: &start} }
+	s0 := shardRecord(t, shard(0), nil, []int{4}, map[int][]Round{4: {pick(round, 0, 2)}})
+	s1 := shardRecord(t, shard(1), nil, []int{4}, map[int][]Round{4: {pick(round, 1, 3)}})
+	leaks := func(rec *Record) int { return LevelRow(4, rec.ByLevel[4]).Leaks }
+	assert.Zero(t, leaks(s0), "shard 0 alone cannot tell")
+	merged, err := MergeRecords([]*Record{s0, s1})
+	require.NoError(t, err)
+	assert.Equal(t, 1, leaks(merged))
+	var out bytes.Buffer
+	_, err = Report(&out, merged.Levels, merged.ByLevel)
+	require.NoError(t, err)
+	assert.Contains(t, out.String(), "session 0 received text of session 1", "named by their numbers in the level")
+}
