@@ -52,6 +52,9 @@ var Options = []Option{
 	{Name: "leak-max", Env: "STTBENCH_LEAK_MAX", Default: "0", Usage: "TestGate: most sessions with leaked text per level"},
 	{Name: "fail-max", Env: "STTBENCH_FAIL_MAX", Default: "0", Usage: "TestGate: most failed or errored sessions per level"},
 	{Name: "eos-p95-max", Env: "STTBENCH_EOS_P95_MAX", Usage: "TestGate: highest acceptable EOS p95 (e.g. 800ms; empty: off)"},
+	{Name: "shard", Env: "STTBENCH_SHARD", Usage: "run shard `I/N` (0-based) of a run split over N load hosts: the sessions i with i % N == I of each level (empty: off)"},
+	{Name: "start-at", Env: "STTBENCH_START_AT", Usage: "RFC 3339 time the first round starts (the run waits), later rounds one -slot apart, so that shards run each level together (empty: at once)"},
+	{Name: "slot", Env: "STTBENCH_SLOT", Usage: "with -start-at: time from one round's start to the next, the same for every shard (empty: derived per level from the timeouts, the level pause and the longest text)"},
 }
 
 // Config is the parsed, validated command line.
@@ -85,6 +88,12 @@ type Config struct {
 	LeakMax, FailMax       int
 	// EOSP95Max is zero when the bound is off.
 	EOSP95Max time.Duration
+	// ShardIndex of ShardCount is the shard this run streams (-shard);
+	// ShardCount is 0 when not sharded. StartAt is zero when rounds start at
+	// once; Slot is zero when derived per level (shard.go).
+	ShardIndex, ShardCount int
+	StartAt                time.Time
+	Slot                   time.Duration
 }
 
 // DefaultValue is the flag's default: the environment variable when set,
@@ -180,6 +189,7 @@ func ParseConfig(value func(name string) string) (Config, error) {
 			c.GPUHints = append(c.GPUHints, strings.ToLower(h))
 		}
 	}
+	parseShardConfig(&c, value, bad)
 	if old := value("sessions-out"); old != "" && c.Record == "" {
 		c.Record, c.SessionsOutAlias = old, true
 	}

@@ -44,6 +44,9 @@ type RecordHeader struct {
 	// Flags holds every flag's value by name, the API key left out.
 	Flags  map[string]string `json:"flags"`
 	Levels []int             `json:"levels"`
+	// Shard says which shard of a sharded run (-shard) this record holds;
+	// nil when the run was not sharded.
+	Shard *RecordShard `json:"shard,omitempty"`
 }
 
 // recordSession is one session line.
@@ -290,10 +293,15 @@ func readRecord(r io.Reader) (*Record, error) {
 // MergeRecords joins records of one run made at the same time on several
 // load hosts: round i of a level is the sessions of round i of every
 // record, so percentiles come from the merged sessions. Records whose
-// schema or levels differ are an error.
+// schema or levels differ are an error, and so are shards (-shard) of
+// different runs or one shard twice; shards' sessions come in the order of
+// their index in the level.
 func MergeRecords(recs []*Record) (*Record, error) {
 	if len(recs) == 0 {
 		return nil, errors.New("merge records: none given")
+	}
+	if err := checkShards(recs); err != nil {
+		return nil, err
 	}
 	out := &Record{Header: recs[0].Header, ByLevel: map[int][]Round{}}
 	for i, r := range recs {
@@ -320,6 +328,9 @@ func MergeRecords(recs []*Record) (*Record, error) {
 				}
 			}
 		}
+	}
+	if out.Header.Shard != nil {
+		return out, sortShardSessions(out)
 	}
 	return out, nil
 }

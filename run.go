@@ -53,6 +53,7 @@ type Run struct {
 
 	mu      sync.Mutex
 	lastEnd time.Time
+	sched   schedule        // shards and -start-at (shard.go)
 	levels  []int           // in the order first run
 	byLevel map[int][]Round // every round of every level, across calls
 }
@@ -85,10 +86,16 @@ func (r *Run) sessionConfig() harness.SessionConfig {
 func (r *Run) Setup() error {
 	r.setupOnce.Do(func() {
 		if r.setupErr = CheckOutputs(r.Config); r.setupErr == nil {
+			r.setupErr = r.planShard()
+		}
+		if r.setupErr == nil {
 			r.setupErr = r.startRecord()
 		}
 		if r.setupErr == nil {
 			r.setupErr = r.setup(maxLevel(r.Config.Levels))
+		}
+		if r.setupErr == nil {
+			r.setupErr = r.checkClipsFit()
 		}
 	})
 	return r.setupErr
@@ -106,7 +113,7 @@ func (r *Run) startRecord() error {
 	host, _ := os.Hostname()
 	rec, err := CreateRecord(r.Config.Record, RecordHeader{
 		Tool: toolVersion(), Normalizer: NormalizerVersion, Start: time.Now(), Host: host,
-		Flags: r.Config.Flags, Levels: r.Config.Levels,
+		Flags: r.Config.Flags, Levels: r.Config.Levels, Shard: r.recordShard(),
 	})
 	if err != nil {
 		return fmt.Errorf("-record %s: %w", r.Config.Record, err)
@@ -155,6 +162,7 @@ func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {
 	if warning != "" {
 		fmt.Fprintf(r.Warn, "sttbench: warning: %s\n", warning)
 	}
+	texts = r.shardTexts(texts)
 	// A redrawn progress line suits a terminal; a log gets whole lines,
 	// one per tenth of the clips, all before the first benchmark line.
 	tcfg := ttspool.Config{
@@ -262,7 +270,12 @@ func (r *Run) Level(ctx context.Context, n int, opt LevelOptions) (Row, error) {
 	}
 	var rounds []Round
 	for ctx.Err() == nil && more() {
-		r.pause(ctx)
+		if err := r.waitTurn(ctx, n); err != nil {
+			if len(rounds) > 0 {
+				r.keep(n, rounds)
+			}
+			return Row{}, err
+		}
 		round, err := r.round(ctx, n, opt.Resume)
 		if err != nil {
 			if len(rounds) > 0 {
@@ -329,12 +342,8 @@ func (r *Run) round(ctx context.Context, n int, resume string) (Round, error) {
 			prog.Render(rctx, r.Progress, fmt.Sprintf("conc=%d:", n), resume, 250*time.Millisecond)
 		}
 	}()
-	clips := make([]ttspool.Clip, n)
-	for i := range clips {
-		clips[i] = r.clips[i%len(r.clips)]
-	}
 	mark := r.gpu.mark()
-	lr, err := harness.RunLevel(ctx, harness.LevelConfig{Session: r.sessionConfig(), Progress: &prog, Aligned: r.Config.Aligned}, clips)
+	lr, err := r.runShardLevel(ctx, harness.LevelConfig{Session: r.sessionConfig(), Progress: &prog, Aligned: r.Config.Aligned}, n)
 	window := r.gpu.window(mark)
 	stopRender()
 	<-done

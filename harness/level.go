@@ -25,6 +25,12 @@ type LevelConfig struct {
 	// service and for this client. By default session i of n starts
 	// i/n of a frame period after the origin, as independent callers do.
 	Aligned bool
+	// Positions, when set, gives each clip's session its index among the
+	// Of sessions of the whole level, of which this call runs some (a
+	// shard): its Index and its phase. Nil means clip i is session i of
+	// len(clips).
+	Positions []int
+	Of        int
 }
 
 // Phase is the offset of session i of n from the level's origin.
@@ -33,6 +39,15 @@ func (c LevelConfig) Phase(i, n int) time.Duration {
 		return 0
 	}
 	return time.Duration(int64(FrameDuration) * int64(i) / int64(n))
+}
+
+// position is the index of clip i's session in the whole level, and the
+// level's number of sessions.
+func (c LevelConfig) position(i, clips int) (int, int) {
+	if c.Positions == nil {
+		return i, clips
+	}
+	return c.Positions[i], c.Of
 }
 
 // Validate reports the first invalid field.
@@ -64,6 +79,9 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 	if len(clips) == 0 {
 		return LevelResult{}, errors.New("run level: no clips to stream")
 	}
+	if cfg.Positions != nil && (len(cfg.Positions) != len(clips) || cfg.Of < len(clips)) {
+		return LevelResult{}, fmt.Errorf("run level: %d positions among %d sessions for %d clips", len(cfg.Positions), cfg.Of, len(clips))
+	}
 	scfg := cfg.Session.withDefaults()
 	maxDials := cfg.MaxDialsInFlight
 	if maxDials == 0 {
@@ -77,7 +95,8 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 
 	results := make([]SessionResult, len(clips))
 	for i, c := range clips {
-		results[i] = SessionResult{Index: i, Reference: c.Text, AudioDuration: c.Duration()}
+		index, _ := cfg.position(i, len(clips))
+		results[i] = SessionResult{Index: index, Reference: c.Text, AudioDuration: c.Duration()}
 	}
 
 	streams := prepareAll(clips, scfg.TrailingSilence)
@@ -114,7 +133,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 		}
 		wg.Go(func() {
 			defer prog.add(&prog.Done, 1)
-			stream(ctx, slot, scfg, *streams[i], start.Add(cfg.Phase(i, len(clips))), &results[i], prog)
+			stream(ctx, slot, scfg, *streams[i], start.Add(cfg.Phase(cfg.position(i, len(clips)))), &results[i], prog)
 			summariseLags(&results[i])
 		})
 	}

@@ -81,4 +81,16 @@ func TestPhaseSpreadsStreamsOverOneFrame(t *testing.T) {
 			assert.Equal(t, r.Start.Add(clip.SpeechEnd), r.EOS)
 		}
 	}
+
+	// A shard of the level: its sessions keep their places in the whole.
+	cfg := LevelConfig{Session: SessionConfig{URL: srv.url(), IdleTimeout: 200 * time.Millisecond}, Positions: []int{1, 3}, Of: 4}
+	lr, err := RunLevel(t.Context(), cfg, []ttspool.Clip{clip, clip})
+	require.NoError(t, err)
+	for j, r := range lr.Sessions {
+		require.Equal(t, OK, r.Outcome, r.Err)
+		assert.Equal(t, cfg.Positions[j], r.Index)
+		assert.Equal(t, cfg.Phase(cfg.Positions[j], 4), r.Start.Sub(lr.Start))
+	}
+	_, err = RunLevel(t.Context(), LevelConfig{Session: cfg.Session, Positions: []int{1}, Of: 4}, []ttspool.Clip{clip, clip})
+	assert.ErrorContains(t, err, "1 positions among 4 sessions for 2 clips")
 }

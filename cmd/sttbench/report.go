@@ -53,6 +53,10 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if missing := sttbench.MissingShards(recs); len(missing) > 0 {
+		fmt.Fprintf(stderr, "sttbench: warning: shard(s) %v of %d missing: the report covers only the sessions of the shards given\n",
+			missing, rec.Header.Shard.Count)
+	}
 	if len(rec.Levels) == 0 {
 		return fmt.Errorf("%s: no complete level to report", strings.Join(fs.Args(), ", "))
 	}
