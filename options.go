@@ -51,6 +51,10 @@ var Options = []Option{
 	{Name: "leak-max", Env: "STTBENCH_LEAK_MAX", Default: "0", Usage: "TestGate: most sessions with leaked text per level"},
 	{Name: "fail-max", Env: "STTBENCH_FAIL_MAX", Default: "0", Usage: "TestGate: most failed or errored sessions per level"},
 	{Name: "eos-p95-max", Env: "STTBENCH_EOS_P95_MAX", Usage: "TestGate: highest acceptable EOS p95 (e.g. 800ms; empty: off)"},
+	{Name: "load", Env: "STTBENCH_LOAD", Default: "ramp", Usage: "load model: `ramp` (each -concurrency level in turn), `soak` (-concurrency sessions kept in flight for -duration), `arrivals` (Poisson arrivals at -rate for -duration)"},
+	{Name: "duration", Env: "STTBENCH_DURATION", Usage: "-load soak and arrivals: how long to keep sessions in flight or arriving (e.g. 10m); required with them"},
+	{Name: "rate", Env: "STTBENCH_RATE", Usage: "-load arrivals: mean session arrivals per second (e.g. 2 or 0.5); required with it"},
+	{Name: "arrival-seed", Env: "STTBENCH_ARRIVAL_SEED", Default: "1", Usage: "-load arrivals: seed of the arrival schedule (the same seed, rate and duration give the same schedule)"},
 }
 
 // Config is the parsed, validated command line.
@@ -82,6 +86,8 @@ type Config struct {
 	LeakMax, FailMax       int
 	// EOSP95Max is zero when the bound is off.
 	EOSP95Max time.Duration
+	// Load is the load model (-load) and its parameters.
+	Load LoadParams
 }
 
 // DefaultValue is the flag's default: the environment variable when set,
@@ -131,6 +137,7 @@ func ParseConfig(value func(name string) string) (Config, error) {
 		bad("concurrency", err.Error())
 	}
 	c.Levels = levels
+	parseLoad(value, &c, bad)
 	duration := func(name string, allowEmpty bool) time.Duration {
 		s := strings.TrimSpace(value(name))
 		if s == "" && allowEmpty {
