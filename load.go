@@ -2,6 +2,7 @@ package sttbench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -216,9 +217,6 @@ func (r *Run) Arrivals(ctx context.Context, opt LevelOptions) (LoadRow, error) {
 	return r.Load(ctx, opt)
 }
 
-// minute is the length of one row of an open model's table.
-const minute = time.Minute
-
 // Load runs the run's open load model (soak or arrivals) once, for its
 // duration. Session k speaks clip k, cycling through the texts. Each
 // session is a harness.RunSession on its own schedule; the sessions that
@@ -273,7 +271,9 @@ func (r *Run) Load(ctx context.Context, opt LevelOptions) (row LoadRow, err erro
 		// starting it never makes it late.
 		lead = 100 * time.Millisecond
 	}
-	l := &openLoad{origin: time.Now().Add(lead).Round(0), minutes: int((p.Duration + minute - 1) / minute), pending: map[int]time.Time{}}
+	minute := cmp.Or(r.loadMinute, time.Minute)
+	l := &openLoad{origin: time.Now().Add(lead).Round(0), minute: minute,
+		minutes: int((p.Duration + minute - 1) / minute), pending: map[int]time.Time{}}
 	l.end = l.origin.Add(p.Duration)
 	cfg := r.sessionConfig()
 	clip := func(k int) ttspool.Clip { return r.clips[k%len(r.clips)] }
@@ -362,7 +362,10 @@ func (r *Run) Load(ctx context.Context, opt LevelOptions) (row LoadRow, err erro
 // launched, which are still running, and their results.
 type openLoad struct {
 	origin, end time.Time
-	minutes     int
+	// minute is the length of a row (a minute, shorter in tests); the
+	// duration makes minutes of them, the last one possibly shorter.
+	minute  time.Duration
+	minutes int
 
 	mu       sync.Mutex
 	launched int
@@ -397,7 +400,7 @@ func (l *openLoad) finish(k int, res harness.SessionResult) {
 // windowEnd is the end of minute m: a minute later, or the end of the
 // duration.
 func (l *openLoad) windowEnd(m int) time.Time {
-	e := l.origin.Add(time.Duration(m+1) * minute)
+	e := l.origin.Add(time.Duration(m+1) * l.minute)
 	if e.After(l.end) {
 		return l.end
 	}
@@ -424,8 +427,8 @@ func (l *openLoad) ready(m int, now time.Time) bool {
 
 // minuteOf is the minute of the run in which t falls; a session that
 // began after the duration ran out counts in the last minute.
-func minuteOf(origin time.Time, minutes int, t time.Time) int {
-	return min(max(int(t.Sub(origin)/minute), 0), minutes-1)
+func (l *openLoad) minuteOf(t time.Time) int {
+	return min(max(int(t.Sub(l.origin)/l.minute), 0), l.minutes-1)
 }
 
 // sessionsOf returns the sessions that started in minute m, by number.
@@ -434,7 +437,7 @@ func (l *openLoad) sessionsOf(m int) []harness.SessionResult {
 	defer l.mu.Unlock()
 	var out []harness.SessionResult
 	for _, s := range l.done {
-		if minuteOf(l.origin, l.minutes, s.DialStart) == m {
+		if l.minuteOf(s.DialStart) == m {
 			out = append(out, s)
 		}
 	}
@@ -533,7 +536,8 @@ func ReportLoadMetrics(b interface{ ReportMetric(float64, string) }, lr LoadRow)
 
 // loadRows is the rows of an open model's rounds, one per minute (round m
 // is minute m), then the total. The run's origin is the rounds' Start; a
-// minute's window ends at its round's End.
+// minute's window runs from the end of the one before (the origin for
+// the first) to its round's End.
 func loadRows(level int, rounds []Round) []LoadRow {
 	if len(rounds) == 0 {
 		return nil
@@ -544,10 +548,11 @@ func loadRows(level int, rounds []Round) []LoadRow {
 		all = append(all, rd.Level.Sessions...)
 	}
 	rows := make([]LoadRow, 0, len(rounds)+1)
+	from := origin
 	for m, rd := range rounds {
-		row := loadRow(LevelRow(level, rounds[m:m+1]), strconv.Itoa(m), rd.Level.Sessions, all,
-			origin.Add(time.Duration(m)*minute), rd.Level.End)
+		row := loadRow(LevelRow(level, rounds[m:m+1]), strconv.Itoa(m), rd.Level.Sessions, all, from, rd.Level.End)
 		rows = append(rows, row)
+		from = rd.Level.End
 	}
 	return append(rows, loadRow(LevelRow(level, rounds), "total", all, all, origin, rounds[len(rounds)-1].Level.End))
 }

@@ -49,7 +49,8 @@ type Run struct {
 	// a write failed. recStarted says a record was begun.
 	rec        *RecordWriter
 	recStarted bool
-	loadRan    bool // an open load model has run (it runs once)
+	loadRan    bool          // an open load model has run (it runs once)
+	loadMinute time.Duration // the length of a row of an open model; zero: a minute
 
 	mu      sync.Mutex
 	lastEnd time.Time
