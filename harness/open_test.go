@@ -54,8 +54,10 @@ func TestRunSessionStartsOnItsScheduleAndPacesFromItsOwnOrigin(t *testing.T) {
 	require.NotEmpty(t, utts)
 	require.Len(t, results, len(utts))
 	trueLatency := results[len(results)-1].Sent.Sub(utts[len(utts)-1].EndOfSpeech())
-	assert.InDelta(t, trueLatency.Seconds(), res.EOSLatency().Seconds(), 0.005,
-		"measured %v, true %v", res.EOSLatency(), trueLatency)
+	// The service dates the end of speech by when the frame holding it
+	// arrived: a frame sent late (a busy machine) moves its truth by as much.
+	assert.InDelta(t, trueLatency.Seconds(), res.EOSLatency().Seconds(), (5*time.Millisecond + res.MaxLag).Seconds(),
+		"measured %v, true %v, frames up to %v late", res.EOSLatency(), trueLatency, res.MaxLag)
 }
 
 func TestRunSessionCancelledBeforeItsStartNeverBegins(t *testing.T) {
