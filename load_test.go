@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -157,10 +158,15 @@ func TestRecordsOfDifferentLoadModelsDoNotMerge(t *testing.T) {
 }
 
 // loadConfig is testConfig for an open load model.
-func loadConfig(t *testing.T, knobs string, p LoadParams) Config {
+func loadConfig(t *testing.T, knobs string, texts int, p LoadParams) Config {
 	t.Helper()
 	cfg := testConfig(t, knobs, max(p.Concurrency, 0))
 	cfg.Load = p
+	// Sessions cycle through every text: a few of them keep the clips few.
+	all, err := LoadTexts("")
+	require.NoError(t, err)
+	cfg.Texts = filepath.Join(t.TempDir(), "texts.txt")
+	require.NoError(t, os.WriteFile(cfg.Texts, []byte(strings.Join(all[:texts], "\n")+"\n"), 0o644))
 	if p.Model == LoadArrivals {
 		cfg.Levels = []int{0}
 	}
@@ -223,19 +229,20 @@ func TestSoakKeepsNInFlight(t *testing.T) {
 	}
 	t.Parallel()
 	const n, d = 3, 10 * time.Second
-	cfg := loadConfig(t, "", LoadParams{Model: LoadSoak, Concurrency: n, Duration: d, ArrivalSeed: 1})
+	cfg := loadConfig(t, "", 4, LoadParams{Model: LoadSoak, Concurrency: n, Duration: d, ArrivalSeed: 1})
 	r, total := runLoad(t, cfg, 4*time.Second)
 	rounds := r.Rounds(n)
 	require.Len(t, rounds, 3, "10 s in rows of 4 s: 4, 4 and 2 s")
 	origin, end := rounds[0].Level.Start, rounds[2].Level.End
 	assert.Equal(t, d, end.Sub(origin))
 
+	require.Len(t, r.clips, 4, "a clip per text")
 	sessions := sessionsOf(r, n)
-	require.Greater(t, len(sessions), n, "sessions were replaced")
+	require.Greater(t, len(sessions), 4, "sessions were replaced, and the texts came round again")
 	rampIn := origin
 	for i, s := range sessions {
 		assert.Equal(t, i, s.Index, "sessions numbered in order of starting")
-		assert.Equal(t, r.clips[i%len(r.clips)].Text, s.Reference, "session %d speaks the next text", i)
+		assert.Equal(t, r.clips[i%4].Text, s.Reference, "session %d speaks the next text, cycling", i)
 		assert.Equal(t, harness.OK, s.Outcome, "session %d: %s", i, s.Reason)
 		assert.Equal(t, wer.Normalize(s.Reference), wer.Normalize(s.Transcript()), "session %d", i)
 		assert.True(t, s.DialStart.Before(end), "session %d started after the duration ran out", i)
@@ -328,7 +335,7 @@ func TestArrivalsFollowTheSeededSchedule(t *testing.T) {
 	}
 	t.Parallel()
 	const rate, d, seed = 1.0, 8 * time.Second, 5
-	cfg := loadConfig(t, "?per_sec=300ms", LoadParams{Model: LoadArrivals, Rate: rate, Duration: d, ArrivalSeed: seed})
+	cfg := loadConfig(t, "?per_sec=300ms", 10, LoadParams{Model: LoadArrivals, Rate: rate, Duration: d, ArrivalSeed: seed})
 	r, total := runLoad(t, cfg, 3*time.Second)
 	schedule := ArrivalSchedule(rate, d, seed)
 	require.NotEmpty(t, schedule)
@@ -359,7 +366,8 @@ func TestArrivalsFollowTheSeededSchedule(t *testing.T) {
 	assert.Equal(t, []int{0}, rec.Header.Levels)
 
 	// The same seed, another run: the same schedule.
-	cfg2 := loadConfig(t, "", LoadParams{Model: LoadArrivals, Rate: rate, Duration: 3 * time.Second, ArrivalSeed: seed})
+	cfg2 := loadConfig(t, "", 10, LoadParams{Model: LoadArrivals, Rate: rate, Duration: 3 * time.Second, ArrivalSeed: seed})
+	cfg2.CacheDir, cfg2.Texts = cfg.CacheDir, cfg.Texts
 	r2 := NewRun(t.Context(), cfg2)
 	r2.Warn = &bytes.Buffer{}
 	defer r2.Finish(&bytes.Buffer{})
