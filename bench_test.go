@@ -24,6 +24,9 @@ var run *Run
 func TestMain(m *testing.M) {
 	flag.Parse()
 	cfg, err := flags.Config()
+	if err == nil {
+		err = CheckLoadBench(cfg, flag.CommandLine)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "sttbench: %v\n", err)
 		os.Exit(2)
@@ -100,6 +103,17 @@ func printUnits() {
 func BenchmarkStreaming(b *testing.B) {
 	if err := run.Setup(); err != nil {
 		b.Fatal(err)
+	}
+	if name := run.Config.Load.Name(); name != "" { // -load soak or arrivals
+		b.Run(name, func(b *testing.B) {
+			row, err := run.Load(b.Context(), LevelOptions{Resume: resumeText(b)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			report(b, row.BenchRow())
+			ReportLoadMetrics(b, row)
+		})
+		return
 	}
 	for _, n := range run.Config.Levels {
 		if run.Interrupted() {

@@ -55,6 +55,10 @@ var Options = []Option{
 	{Name: "shard", Env: "STTBENCH_SHARD", Usage: "run shard `I/N` (0-based) of a run split over N load hosts: the sessions i with i % N == I of each level (empty: off)"},
 	{Name: "start-at", Env: "STTBENCH_START_AT", Usage: "RFC 3339 time the first round starts (the run waits), later rounds one -slot apart, so that shards run each level together (empty: at once)"},
 	{Name: "slot", Env: "STTBENCH_SLOT", Usage: "with -start-at: time from one round's start to the next, the same for every shard (empty: derived per level from the timeouts, the level pause and the longest text)"},
+	{Name: "load", Env: "STTBENCH_LOAD", Default: "ramp", Usage: "load model: `ramp` (each -concurrency level in turn), `soak` (-concurrency sessions kept in flight for -duration), `arrivals` (Poisson arrivals at -rate for -duration)"},
+	{Name: "duration", Env: "STTBENCH_DURATION", Usage: "-load soak and arrivals: how long to keep sessions in flight or arriving (e.g. 10m); required with them"},
+	{Name: "rate", Env: "STTBENCH_RATE", Usage: "-load arrivals: mean session arrivals per second (e.g. 2 or 0.5); required with it"},
+	{Name: "arrival-seed", Env: "STTBENCH_ARRIVAL_SEED", Default: "1", Usage: "-load arrivals: seed of the arrival schedule (the same seed, rate and duration give the same schedule)"},
 }
 
 // Config is the parsed, validated command line.
@@ -94,6 +98,8 @@ type Config struct {
 	ShardIndex, ShardCount int
 	StartAt                time.Time
 	Slot                   time.Duration
+	// Load is the load model (-load) and its parameters.
+	Load LoadParams
 }
 
 // DefaultValue is the flag's default: the environment variable when set,
@@ -143,6 +149,7 @@ func ParseConfig(value func(name string) string) (Config, error) {
 		bad("concurrency", err.Error())
 	}
 	c.Levels = levels
+	parseLoad(value, &c, bad)
 	duration := func(name string, allowEmpty bool) time.Duration {
 		s := strings.TrimSpace(value(name))
 		if s == "" && allowEmpty {

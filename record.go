@@ -47,6 +47,8 @@ type RecordHeader struct {
 	// Shard says which shard of a sharded run (-shard) this record holds;
 	// nil when the run was not sharded.
 	Shard *RecordShard `json:"shard,omitempty"`
+	// Load is the load model that produced the record (absent: ramp).
+	Load LoadParams `json:"load"`
 }
 
 // recordSession is one session line.
@@ -307,6 +309,9 @@ func MergeRecords(recs []*Record) (*Record, error) {
 	for i, r := range recs {
 		if !slices.Equal(r.Header.Levels, out.Header.Levels) {
 			return nil, fmt.Errorf("merge records: record %d ran levels %v, record 1 ran %v: only shards of one run merge", i+1, r.Header.Levels, out.Header.Levels)
+		}
+		if err := sameLoad(r.Header.Load, out.Header.Load); err != nil {
+			return nil, fmt.Errorf("merge records: record %d %w", i+1, err)
 		}
 		out.Skipped = append(out.Skipped, r.Skipped...)
 		for _, n := range r.Levels {

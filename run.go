@@ -50,6 +50,8 @@ type Run struct {
 	// a write failed. recStarted says a record was begun.
 	rec        *RecordWriter
 	recStarted bool
+	loadRan    bool          // an open load model has run (it runs once)
+	loadMinute time.Duration // the length of a row of an open model; zero: a minute
 
 	mu      sync.Mutex
 	lastEnd time.Time
@@ -92,7 +94,7 @@ func (r *Run) Setup() error {
 			r.setupErr = r.startRecord()
 		}
 		if r.setupErr == nil {
-			r.setupErr = r.setup(maxLevel(r.Config.Levels))
+			r.setupErr = r.setup(r.clipsNeeded())
 		}
 		if r.setupErr == nil {
 			r.setupErr = r.checkClipsFit()
@@ -113,7 +115,7 @@ func (r *Run) startRecord() error {
 	host, _ := os.Hostname()
 	rec, err := CreateRecord(r.Config.Record, RecordHeader{
 		Tool: toolVersion(), Normalizer: NormalizerVersion, Start: time.Now(), Host: host,
-		Flags: r.Config.Flags, Levels: r.Config.Levels, Shard: r.recordShard(),
+		Flags: r.Config.Flags, Levels: r.Config.Levels, Shard: r.recordShard(), Load: r.Config.Load,
 	})
 	if err != nil {
 		return fmt.Errorf("-record %s: %w", r.Config.Record, err)
@@ -256,6 +258,9 @@ func (r *Run) Level(ctx context.Context, n int, opt LevelOptions) (Row, error) {
 			panic(p)
 		}
 	}()
+	if err := r.rampOnly(); err != nil {
+		return Row{}, err
+	}
 	if err := r.Setup(); err != nil {
 		return Row{}, err
 	}
@@ -433,12 +438,12 @@ func (r *Run) Finish(w io.Writer) error {
 		return errors.Join(errs...)
 	}
 	fmt.Fprintln(w)
-	rows, err := Report(w, levels, byLevel)
+	rep, err := ReportRun(w, r.Config.Load, levels, byLevel)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	if out := r.Config.Output; out != "" && out != "-" {
-		if err := WriteCSVFile(out, rows); err != nil {
+		if err := rep.WriteCSVFile(out); err != nil {
 			errs = append(errs, err)
 		} else {
 			fmt.Fprintf(w, "results written to %s\n", out)

@@ -85,6 +85,9 @@ func parseShardConfig(c *Config, value func(string) string, bad func(name, msg s
 	if c.ShardCount > 0 && c.Probe {
 		bad("shard", "-probe runs one session on its own; drop -shard (or -probe)")
 	}
+	if c.ShardCount > 0 && c.Load.open() {
+		bad("shard", "shards split the levels of -load ramp; for -load "+c.Load.Model+" run each load host unsharded with its share of the load (its own -concurrency or -rate)")
+	}
 }
 
 // parseShard reads "I/N".

@@ -34,6 +34,7 @@ func TestShardFlags(t *testing.T) {
 		{"no shards", map[string]string{"shard": "0/0"}, "N must be at least 1"},
 		{"not numbers", map[string]string{"shard": "a/b"}, "two integers"},
 		{"probe", map[string]string{"shard": "0/2", "probe": "true"}, "-probe runs one session"},
+		{"soak", map[string]string{"shard": "0/2", "load": "soak", "concurrency": "4", "duration": "1m"}, "shards split the levels of -load ramp; for -load soak"},
 		{"bad time", map[string]string{"start-at": "tomorrow"}, "invalid -start-at \"tomorrow\" (or STTBENCH_START_AT): not an RFC 3339 time"},
 		{"bad slot", map[string]string{"start-at": at.Format(time.RFC3339), "slot": "-1s"}, "invalid -slot \"-1s\" (or STTBENCH_SLOT): must be positive"},
 		{"slot alone", map[string]string{"slot": "60s"}, "has no effect without -start-at"},

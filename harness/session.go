@@ -144,6 +144,10 @@ type SessionResult struct {
 	Dialed    time.Time `json:"dialed"`
 	// Start is the stream origin: frame i was due at Start + (i+1)*100 ms.
 	Start time.Time `json:"stream_start"`
+	// Scheduled is when a session of an open schedule (RunSession) was
+	// due to begin; DialStart - Scheduled is how late it began. Zero for
+	// the sessions of a level.
+	Scheduled time.Time `json:"scheduled,omitzero"`
 	// LastSpeechFrameSent is when the frame holding the last voiced sample left.
 	LastSpeechFrameSent time.Time `json:"last_speech_frame_sent"`
 	// EOS is the moment the speaker stopped: Start + the clip's SpeechEnd.

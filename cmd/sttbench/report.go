@@ -61,12 +61,12 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: no complete level to report", strings.Join(fs.Args(), ", "))
 	}
 	fmt.Fprintln(stdout)
-	rows, err := sttbench.Report(stdout, rec.Levels, rec.ByLevel)
+	rep, err := sttbench.ReportRun(stdout, rec.Header.Load, rec.Levels, rec.ByLevel)
 	if err != nil {
 		return err
 	}
 	if *output != "" && *output != "-" {
-		if err := sttbench.WriteCSVFile(*output, rows); err != nil {
+		if err := rep.WriteCSVFile(*output); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "results written to %s\n", *output)

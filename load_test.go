@@ -1,0 +1,384 @@
+package sttbench
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/wer"
+)
+
+func TestLoadFlagsAreCheckedBeforeAnythingRuns(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"stt-url": "embedded", "tts-url": "embedded"}
+	parse := func(over map[string]string) (Config, error) {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for k, v := range over {
+			m[k] = v
+		}
+		return ParseConfig(values(m))
+	}
+	for _, tt := range []struct {
+		name string
+		over map[string]string
+		want []string
+	}{
+		{"unknown model", map[string]string{"load": "burst"}, []string{"-load", `"burst"`, "STTBENCH_LOAD", "valid: ramp, soak, arrivals"}},
+		{"soak without duration", map[string]string{"load": "soak", "concurrency": "4"}, []string{"-duration", "required with -load soak", "STTBENCH_DURATION"}},
+		{"soak with zero duration", map[string]string{"load": "soak", "concurrency": "4", "duration": "0s"}, []string{"-duration", "must be positive"}},
+		{"soak with a bad duration", map[string]string{"load": "soak", "concurrency": "4", "duration": "ten"}, []string{"-duration", "not a duration"}},
+		{"soak with two levels", map[string]string{"load": "soak", "concurrency": "4,8", "duration": "1m"}, []string{"-concurrency", "exactly one value"}},
+		{"soak with a rate", map[string]string{"load": "soak", "concurrency": "4", "duration": "1m", "rate": "2"}, []string{"-rate", "arrivals only"}},
+		{"arrivals without rate", map[string]string{"load": "arrivals", "duration": "1m"}, []string{"-rate", "required with -load arrivals", "STTBENCH_RATE"}},
+		{"arrivals with zero rate", map[string]string{"load": "arrivals", "duration": "1m", "rate": "0"}, []string{"-rate", "must be positive"}},
+		{"arrivals with a bad rate", map[string]string{"load": "arrivals", "duration": "1m", "rate": "fast"}, []string{"-rate", "not a number"}},
+		{"arrivals with a negative duration", map[string]string{"load": "arrivals", "duration": "-1m", "rate": "1"}, []string{"-duration", "must be positive"}},
+		{"ramp with a duration", map[string]string{"duration": "1m"}, []string{"-duration", "soak and -load arrivals only"}},
+		{"ramp with a rate", map[string]string{"rate": "1"}, []string{"-rate", "arrivals only"}},
+		{"bad arrival seed", map[string]string{"load": "arrivals", "duration": "1m", "rate": "1", "arrival-seed": "-3"}, []string{"-arrival-seed", "integer >= 0"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parse(tt.over)
+			require.Error(t, err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+
+	c, err := parse(map[string]string{"load": "soak", "concurrency": "6", "duration": "90s"})
+	require.NoError(t, err)
+	assert.Equal(t, LoadParams{Model: LoadSoak, Concurrency: 6, Duration: 90 * time.Second, ArrivalSeed: 1}, c.Load)
+	assert.Equal(t, "soak/conc=6", c.Load.Name())
+	assert.Equal(t, "90s", c.Flags["duration"], "the record's header holds the flag")
+	c, err = parse(map[string]string{"load": "arrivals", "duration": "2m", "rate": "0.5", "arrival-seed": "9"})
+	require.NoError(t, err)
+	assert.Equal(t, LoadParams{Model: LoadArrivals, Duration: 2 * time.Minute, Rate: 0.5, ArrivalSeed: 9}, c.Load)
+	assert.Equal(t, []int{0}, c.Levels, "arrivals are one level, 0")
+	assert.Equal(t, "arrivals/rate=0.5", c.Load.Name())
+	c, err = parse(nil)
+	require.NoError(t, err)
+	assert.Equal(t, LoadRamp, c.Load.Model)
+	assert.Empty(t, c.Load.Name())
+}
+
+func TestLoadRunsOnceForTheBenchmark(t *testing.T) {
+	t.Parallel()
+	soak := Config{Load: LoadParams{Model: LoadSoak, Concurrency: 2, Duration: 30 * time.Second}}
+	fs := func(bench, count, benchtime string) *flag.FlagSet {
+		f := flag.NewFlagSet("t", flag.ContinueOnError)
+		f.String("test.bench", bench, "")
+		f.String("test.count", count, "")
+		f.String("test.benchtime", benchtime, "")
+		return f
+	}
+	assert.NoError(t, CheckLoadBench(soak, fs(".", "1", "1x")))
+	assert.NoError(t, CheckLoadBench(soak, fs(".", "1", "1s")))
+	assert.NoError(t, CheckLoadBench(soak, fs("", "5", "5x")), "no benchmark run: nothing to check")
+	assert.NoError(t, CheckLoadBench(Config{Load: LoadParams{Model: LoadRamp}}, fs(".", "5", "5x")))
+	err := CheckLoadBench(soak, fs(".", "3", "1x"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-count 1")
+	err = CheckLoadBench(soak, fs(".", "1", "4x"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-benchtime 1x")
+	err = CheckLoadBench(soak, fs(".", "1", "1m"))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-benchtime 1x")
+
+	// Nor does a run of an open model run levels.
+	r := NewRun(t.Context(), soak)
+	_, err = r.Level(t.Context(), 2, LevelOptions{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-load soak")
+}
+
+func TestArrivalScheduleIsSeeded(t *testing.T) {
+	t.Parallel()
+	a := ArrivalSchedule(2, time.Minute, 7)
+	assert.Equal(t, a, ArrivalSchedule(2, time.Minute, 7), "same seed, same schedule")
+	assert.NotEqual(t, a, ArrivalSchedule(2, time.Minute, 8), "another seed, another schedule")
+	assert.True(t, slices.IsSorted(a))
+	for _, at := range a {
+		assert.GreaterOrEqual(t, at, time.Duration(0))
+		assert.Less(t, at, time.Minute)
+	}
+	// A longer schedule is the shorter one continued.
+	assert.Equal(t, a, ArrivalSchedule(2, 2*time.Minute, 7)[:len(a)])
+	// The schedule is fixed by its seed, so this is no chance: 20000
+	// arrivals at 10/s have a standard deviation of about 141.
+	n := len(ArrivalSchedule(10, 2000*time.Second, 1))
+	assert.InDelta(t, 20000, n, 1000)
+	assert.Empty(t, ArrivalSchedule(0, time.Minute, 1))
+}
+
+func TestInFlightFromSessionTimes(t *testing.T) {
+	t.Parallel()
+	o := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := func(from, to float64) harness.SessionResult {
+		return harness.SessionResult{DialStart: o.Add(time.Duration(from * float64(time.Second))), Ended: o.Add(time.Duration(to * float64(time.Second)))}
+	}
+	// 0-4 and 4-10 (a replacement at the same instant), 2-6, 8-12 (past the window).
+	sessions := []harness.SessionResult{s(0, 4), s(4, 10), s(2, 6), s(8, 12), {}}
+	most, mean, ok := inFlight(sessions, o, o.Add(10*time.Second))
+	require.True(t, ok)
+	assert.Equal(t, 2, most, "an end and a start at one instant do not overlap")
+	// area: 0-2:1, 2-4:2, 4-6:2, 6-8:1, 8-10:2 = 2+4+4+2+4 = 16 over 10 s
+	assert.InDelta(t, 1.6, mean, 1e-9)
+	most, mean, ok = inFlight(sessions, o.Add(9*time.Second), o.Add(11*time.Second))
+	require.True(t, ok)
+	assert.Equal(t, 2, most)
+	assert.InDelta(t, 1.5, mean, 1e-9) // 9-10: 2, 10-11: 1
+	_, _, ok = inFlight(sessions, o, o)
+	assert.False(t, ok)
+}
+
+func TestRecordsOfDifferentLoadModelsDoNotMerge(t *testing.T) {
+	t.Parallel()
+	soak := &Record{Header: RecordHeader{Levels: []int{2}, Load: LoadParams{Model: LoadSoak, Concurrency: 2, Duration: time.Minute}}}
+	ramp := &Record{Header: RecordHeader{Levels: []int{2}}}
+	_, err := MergeRecords([]*Record{soak, ramp})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "record 2 ran ramp, record 1 ran soak")
+	_, err = MergeRecords([]*Record{ramp, {Header: RecordHeader{Levels: []int{2}, Load: LoadParams{Model: LoadRamp}}}})
+	assert.NoError(t, err, "a record without a load model ran the ramp")
+}
+
+// loadConfig is testConfig for an open load model.
+func loadConfig(t *testing.T, knobs string, texts int, p LoadParams) Config {
+	t.Helper()
+	cfg := testConfig(t, knobs, max(p.Concurrency, 0))
+	cfg.Load = p
+	// Sessions cycle through every text: a few of them keep the clips few.
+	all, err := LoadTexts("")
+	require.NoError(t, err)
+	cfg.Texts = filepath.Join(t.TempDir(), "texts.txt")
+	require.NoError(t, os.WriteFile(cfg.Texts, []byte(strings.Join(all[:texts], "\n")+"\n"), 0o644))
+	if p.Model == LoadArrivals {
+		cfg.Levels = []int{0}
+	}
+	return cfg
+}
+
+// runLoad runs cfg's open model on a fresh run with rows of the given
+// length, and returns the run (finished at cleanup) and its total row.
+func runLoad(t *testing.T, cfg Config, minute time.Duration) (*Run, LoadRow) {
+	t.Helper()
+	r := NewRun(t.Context(), cfg)
+	r.Warn = &bytes.Buffer{}
+	r.loadMinute = minute
+	t.Cleanup(func() { r.Finish(&bytes.Buffer{}) })
+	total, err := r.Load(t.Context(), LevelOptions{})
+	require.NoError(t, err)
+	return r, total
+}
+
+// sessionsOf returns every session of an open run, by number.
+func sessionsOf(r *Run, level int) []harness.SessionResult {
+	var all []harness.SessionResult
+	for _, rd := range r.Rounds(level) {
+		all = append(all, rd.Level.Sessions...)
+	}
+	slices.SortFunc(all, func(a, b harness.SessionResult) int { return a.Index - b.Index })
+	return all
+}
+
+// assertReReports finishes the run and checks that its record alone gives
+// back the same table, notes and CSV, to the byte.
+func assertReReports(t *testing.T, r *Run, cfg Config) *Record {
+	t.Helper()
+	var out bytes.Buffer
+	require.NoError(t, r.Finish(&out))
+	runCSV, err := os.ReadFile(cfg.Output)
+	require.NoError(t, err)
+	rec, err := ReadRecord(cfg.Record)
+	require.NoError(t, err)
+	assert.Empty(t, rec.Skipped)
+	assert.Equal(t, cfg.Load, rec.Header.Load, "the header says which load model made the record")
+	var again bytes.Buffer
+	rep, err := ReportRun(&again, rec.Header.Load, rec.Levels, rec.ByLevel)
+	require.NoError(t, err)
+	assert.Contains(t, out.String(), "\n"+again.String(), "the table and notes, to the byte")
+	var csv bytes.Buffer
+	require.NoError(t, WriteLoadCSV(&csv, rep.LoadRows))
+	assert.Equal(t, string(runCSV), csv.String(), "the CSV, to the byte")
+	t.Logf("report:\n%s", again.String())
+	return rec
+}
+
+// TestSoakKeepsNInFlight keeps 3 sessions in flight for 10 s (rows of 4 s)
+// against the reference services: after the ramp-in the in-flight count is
+// 3 at every moment but the brief gaps while a session is replaced, no
+// more ever, and every session that ended in time was replaced.
+func TestSoakKeepsNInFlight(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time")
+	}
+	t.Parallel()
+	const n, d = 3, 10 * time.Second
+	cfg := loadConfig(t, "", 4, LoadParams{Model: LoadSoak, Concurrency: n, Duration: d, ArrivalSeed: 1})
+	r, total := runLoad(t, cfg, 4*time.Second)
+	rounds := r.Rounds(n)
+	require.Len(t, rounds, 3, "10 s in rows of 4 s: 4, 4 and 2 s")
+	origin, end := rounds[0].Level.Start, rounds[2].Level.End
+	assert.Equal(t, d, end.Sub(origin))
+
+	require.Len(t, r.clips, 4, "a clip per text")
+	sessions := sessionsOf(r, n)
+	require.Greater(t, len(sessions), 4, "sessions were replaced, and the texts came round again")
+	rampIn := origin
+	for i, s := range sessions {
+		assert.Equal(t, i, s.Index, "sessions numbered in order of starting")
+		assert.Equal(t, r.clips[i%4].Text, s.Reference, "session %d speaks the next text, cycling", i)
+		assert.Equal(t, harness.OK, s.Outcome, "session %d: %s", i, s.Reason)
+		assert.Equal(t, wer.Normalize(s.Reference), wer.Normalize(s.Transcript()), "session %d", i)
+		assert.True(t, s.DialStart.Before(end), "session %d started after the duration ran out", i)
+		if i < n {
+			if s.DialStart.After(rampIn) {
+				rampIn = s.DialStart
+			}
+		}
+	}
+	// Every session that ended well before the duration ran out (its
+	// close handshake is bounded by 1 s) was replaced; none that ended
+	// after it was.
+	replacedSurely, replacedAtMost := 0, 0
+	for _, s := range sessions {
+		if s.Ended.Before(end.Add(-1500 * time.Millisecond)) {
+			replacedSurely++
+		}
+		if s.Ended.Before(end) {
+			replacedAtMost++
+		}
+	}
+	assert.GreaterOrEqual(t, len(sessions), n+replacedSurely)
+	assert.LessOrEqual(t, len(sessions), n+replacedAtMost)
+
+	// In flight, moment by moment after the ramp-in: never more than n,
+	// fewer only in gaps of a replacement (a close handshake, at most 1 s).
+	type event struct {
+		at    time.Time
+		delta int
+	}
+	var events []event
+	for _, s := range sessions {
+		events = append(events, event{s.DialStart, 1}, event{s.Ended, -1})
+	}
+	slices.SortFunc(events, func(a, b event) int {
+		if c := a.at.Compare(b.at); c != 0 {
+			return c
+		}
+		return a.delta - b.delta
+	})
+	count, gapFrom, longest := 0, time.Time{}, time.Duration(0)
+	for _, e := range events {
+		count += e.delta
+		assert.LessOrEqual(t, count, n, "more than %d in flight at %v", n, e.at.Sub(origin))
+		if e.at.Before(rampIn) || !e.at.Before(end) {
+			continue
+		}
+		switch {
+		case count < n && gapFrom.IsZero():
+			gapFrom = e.at
+		case count == n && !gapFrom.IsZero():
+			longest = max(longest, e.at.Sub(gapFrom))
+			gapFrom = time.Time{}
+		}
+	}
+	t.Logf("%d sessions, longest replacement gap %v, in flight mean %.3f, max %.0f", len(sessions), longest, float64(total.InFlightMean), float64(total.InFlightMax))
+	assert.Less(t, longest, 1500*time.Millisecond, "a replacement gap is brief")
+	assert.Equal(t, Float(n), total.InFlightMax)
+	assert.Greater(t, float64(total.InFlightMean), n-0.5)
+	assert.LessOrEqual(t, float64(total.InFlightMean), float64(n))
+	assert.Equal(t, "total", total.Minute)
+	assert.Equal(t, len(sessions), total.Total)
+	assert.Zero(t, total.Cancelled)
+
+	rec := assertReReports(t, r, cfg)
+	assert.Equal(t, []int{n}, rec.Header.Levels)
+	var table bytes.Buffer
+	rep, err := ReportRun(&table, rec.Header.Load, rec.Levels, rec.ByLevel)
+	require.NoError(t, err)
+	require.Len(t, rep.LoadRows, 4, "three rows and the total")
+	started := 0
+	for m, row := range rep.LoadRows[:3] {
+		assert.Equal(t, strconv.Itoa(m), row.Minute)
+		started += row.Total
+		for _, s := range rounds[m].Level.Sessions {
+			assert.False(t, s.DialStart.Before(origin.Add(time.Duration(m)*4*time.Second)), "session %d is in the row it started in", s.Index)
+		}
+	}
+	assert.Equal(t, len(sessions), started, "each session in one row")
+	assert.Contains(t, table.String(), "soak: 3 sessions kept in flight for 10s")
+}
+
+// TestArrivalsFollowTheSeededSchedule starts sessions on a seeded Poisson
+// schedule against a reference service slowed down so that it falls
+// seconds behind: the sessions pile up, and still each starts at its
+// scheduled arrival, within a bound far below the service's delay.
+func TestArrivalsFollowTheSeededSchedule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time")
+	}
+	t.Parallel()
+	const rate, d, seed = 1.0, 8 * time.Second, 5
+	cfg := loadConfig(t, "?per_sec=300ms", 10, LoadParams{Model: LoadArrivals, Rate: rate, Duration: d, ArrivalSeed: seed})
+	r, total := runLoad(t, cfg, 3*time.Second)
+	schedule := ArrivalSchedule(rate, d, seed)
+	require.NotEmpty(t, schedule)
+	rounds := r.Rounds(0)
+	require.Len(t, rounds, 3)
+	origin := rounds[0].Level.Start
+	sessions := sessionsOf(r, 0)
+	require.Len(t, sessions, len(schedule), "one session per scheduled arrival")
+	var worstLate, worstEOS time.Duration
+	for i, s := range sessions {
+		assert.True(t, s.Scheduled.Equal(origin.Add(schedule[i])), "session %d scheduled at %v, want %v", i, s.Scheduled.Sub(origin), schedule[i])
+		late := s.DialStart.Sub(s.Scheduled)
+		assert.GreaterOrEqual(t, late, time.Duration(0), "session %d began early", i)
+		worstLate = max(worstLate, late)
+		if s.HasLatency() {
+			worstEOS = max(worstEOS, s.EOSLatency())
+		}
+	}
+	t.Logf("%d arrivals, latest start %v after its arrival, slowest EOS latency %v, in flight max %.0f mean %.2f",
+		len(sessions), worstLate, worstEOS, float64(total.InFlightMax), float64(total.InFlightMean))
+	// The service fell seconds behind, and no session waited for it.
+	assert.Greater(t, worstEOS, 3*time.Second, "the slowed service is seconds behind")
+	assert.Less(t, worstLate, time.Second, "sessions start on schedule however slow the service")
+	assert.InDelta(t, float64(worstLate)/1e6, float64(total.StartLateMaxMs), 1e-3)
+	assert.GreaterOrEqual(t, int(total.InFlightMax), 3, "sessions pile up")
+
+	rec := assertReReports(t, r, cfg)
+	assert.Equal(t, []int{0}, rec.Header.Levels)
+
+	// The same seed, another run: the same schedule.
+	cfg2 := loadConfig(t, "", 10, LoadParams{Model: LoadArrivals, Rate: rate, Duration: 3 * time.Second, ArrivalSeed: seed})
+	cfg2.CacheDir, cfg2.Texts = cfg.CacheDir, cfg.Texts
+	r2 := NewRun(t.Context(), cfg2)
+	r2.Warn = &bytes.Buffer{}
+	defer r2.Finish(&bytes.Buffer{})
+	_, err := r2.Arrivals(t.Context(), LevelOptions{})
+	require.NoError(t, err)
+	again := sessionsOf(r2, 0)
+	origin2 := r2.Rounds(0)[0].Level.Start
+	want := ArrivalSchedule(rate, 3*time.Second, seed)
+	require.Len(t, again, len(want))
+	for i, s := range again {
+		assert.Equal(t, schedule[i], s.Scheduled.Sub(origin2), "arrival %d", i)
+	}
+	assert.True(t, strings.HasPrefix(rec.Header.Flags["stt-url"], "embedded"))
+}
