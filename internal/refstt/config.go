@@ -41,6 +41,13 @@ type Config struct {
 	// audio and TCP back-pressure reaches the client's writes. Zero means
 	// unbounded.
 	QueueSize int
+	// PerMessageWindows makes the server cut each binary message into VAD
+	// windows of its own and drop the remainder, as the Parakeet service
+	// does with its 512-sample windows: a frame that is not a whole number
+	// of windows loses its tail, and one shorter than a window is lost
+	// whole. False carries the remainder into the next message, as a
+	// continuous stream would.
+	PerMessageWindows bool
 
 	// WordErrorRate is the fraction (0..1) of recognized words replaced by a
 	// different real word, counted over each session's words.
@@ -193,6 +200,18 @@ var params = []Param{
 		intParam(func(c *Config) *int { return &c.MaxBatch }, 1)},
 	{"queue", "a whole number >= 0 such as 64 (0 = unbounded)", "unbounded", "most utterances waiting for the worker, shared by all connections; when full, reading audio waits",
 		intParam(func(c *Config) *int { return &c.QueueSize }, 0)},
+	{"window", "512, the VAD window in samples, or 0", "0 (windows span messages)", "cut each binary message into 512-sample windows of its own and drop the rest, as the Parakeet service does",
+		func(c *Config, v string) error {
+			switch v {
+			case "0":
+				c.PerMessageWindows = false
+			case strconv.Itoa(vadWindow):
+				c.PerMessageWindows = true
+			default:
+				return errBadValue
+			}
+			return nil
+		}},
 	{"keep_sessions", "a whole number >= 1 such as 100", strconv.Itoa(DefaultKeepSessions), "session logs kept for tests, the latest ones",
 		intParam(func(c *Config) *int { return &c.KeepSessions }, 1)},
 	{"api_key", "any non-empty string", "none", "refuse handshakes without \"Authorization: Bearer KEY\" (403)",

@@ -66,7 +66,7 @@ type Server struct {
 	done  chan struct{} // closed when the worker returns
 
 	stats struct {
-		forgotten, connections, refused, utterances, results, dropped, leaked, malformed, undelivered, batches, queueFull atomic.Int64
+		forgotten, connections, refused, utterances, results, dropped, leaked, malformed, undelivered, batches, queueFull, samplesDropped atomic.Int64
 	}
 }
 
@@ -82,6 +82,9 @@ type Stats struct {
 	Undelivered int64 // results whose connection had ended before they could be written
 	Batches     int64 // batches the worker processed
 	QueueFull   int64 // times a session's reader had to wait for room in a full queue
+	// SamplesDropped counts the samples of message tails that filled no
+	// window under PerMessageWindows: audio the service never heard.
+	SamplesDropped int64
 	// SessionsForgotten counts the session logs dropped to keep only the
 	// latest Config.KeepSessions.
 	SessionsForgotten int64
@@ -176,16 +179,17 @@ func (s *Server) Close() error {
 func (s *Server) Stats() Stats {
 	c := &s.stats
 	return Stats{
-		Connections: c.connections.Load(),
-		Refused:     c.refused.Load(),
-		Utterances:  c.utterances.Load(),
-		Results:     c.results.Load(),
-		Dropped:     c.dropped.Load(),
-		Leaked:      c.leaked.Load(),
-		Malformed:   c.malformed.Load(),
-		Undelivered: c.undelivered.Load(),
-		Batches:     c.batches.Load(),
-		QueueFull:   c.queueFull.Load(),
+		Connections:    c.connections.Load(),
+		Refused:        c.refused.Load(),
+		Utterances:     c.utterances.Load(),
+		Results:        c.results.Load(),
+		Dropped:        c.dropped.Load(),
+		Leaked:         c.leaked.Load(),
+		Malformed:      c.malformed.Load(),
+		Undelivered:    c.undelivered.Load(),
+		Batches:        c.batches.Load(),
+		QueueFull:      c.queueFull.Load(),
+		SamplesDropped: c.samplesDropped.Load(),
 
 		SessionsForgotten: c.forgotten.Load(),
 	}

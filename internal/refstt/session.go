@@ -162,6 +162,13 @@ func (s *session) receive(data []byte, at time.Time) {
 			s.win = s.win[:0]
 		}
 	}
+	if s.srv.cfg.PerMessageWindows && len(s.win) > 0 {
+		// The message's tail that fills no window is never heard; sample
+		// positions still count it, so the log stays in stream time.
+		s.processed += int64(len(s.win))
+		s.srv.stats.samplesDropped.Add(int64(len(s.win)))
+		s.win = s.win[:0]
+	}
 }
 
 // window runs the VAD on one full window.
