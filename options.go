@@ -51,6 +51,8 @@ var Options = []Option{
 	{Name: "leak-max", Env: "STTBENCH_LEAK_MAX", Default: "0", Usage: "TestGate: most sessions with leaked text per level"},
 	{Name: "fail-max", Env: "STTBENCH_FAIL_MAX", Default: "0", Usage: "TestGate: most failed or errored sessions per level"},
 	{Name: "eos-p95-max", Env: "STTBENCH_EOS_P95_MAX", Usage: "TestGate: highest acceptable EOS p95 (e.g. 800ms; empty: off)"},
+	{Name: "slo", Env: "STTBENCH_SLO", Usage: "TestCapacity: the bounds a level must meet, e.g. `eos_p95<=800ms,wer<=5,fail<=0` (eos_p50, eos_p95, eos_mean, wer, fail, leak)"},
+	{Name: "search", Env: "STTBENCH_SEARCH", Usage: "TestCapacity: find the highest concurrency in MIN..MAX (e.g. 1..64) that meets -slo"},
 }
 
 // Config is the parsed, validated command line.
@@ -82,6 +84,10 @@ type Config struct {
 	LeakMax, FailMax       int
 	// EOSP95Max is zero when the bound is off.
 	EOSP95Max time.Duration
+	// SLO and SearchMin..SearchMax are TestCapacity's -slo and -search;
+	// SearchMax is zero when there is no search.
+	SLO                  SLO
+	SearchMin, SearchMax int
 }
 
 // DefaultValue is the flag's default: the environment variable when set,
@@ -164,6 +170,14 @@ func ParseConfig(value func(name string) string) (Config, error) {
 		if *dst, err = strconv.Atoi(value(name)); err != nil || *dst < 0 {
 			bad(name, "must be an integer >= 0")
 		}
+	}
+	if c.SLO, err = ParseSLO(value("slo")); err != nil {
+		bad("slo", err.Error())
+	}
+	if c.SearchMin, c.SearchMax, err = parseSearch(value("search")); err != nil {
+		bad("search", err.Error())
+	} else if c.SearchMax > 0 && strings.TrimSpace(value("slo")) == "" {
+		bad("search", "needs -slo (or STTBENCH_SLO), the bounds each probed level is judged by, e.g. -slo 'eos_p95<=800ms,wer<=5'")
 	}
 	for _, h := range strings.Split(value("gpu-hint"), ",") {
 		if h = strings.TrimSpace(h); h != "" {

@@ -76,6 +76,9 @@ type Row struct {
 	GPUSamples      int   `csv:"gpu_samples"`
 	ServiceErrors   int   `csv:"service_errors"`
 	WriteBlockMaxMs Float `csv:"write_block_max_ms"`
+	// SLOOK is "true" or "false" for a level a capacity search judged
+	// against -slo, empty for any other.
+	SLOOK string `csv:"slo_ok"`
 }
 
 // WriteCSV writes the rows with a header line.

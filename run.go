@@ -54,6 +54,8 @@ type Run struct {
 	lastEnd time.Time
 	levels  []int           // in the order first run
 	byLevel map[int][]Round // every round of every level, across calls
+	// capacity holds the answers of Capacity, printed before the table.
+	capacity []CapacityResult
 }
 
 // NewRun prepares a run; nothing starts until its first level. Cancelling
@@ -406,6 +408,7 @@ func (r *Run) Finish(w io.Writer) error {
 		}
 		r.rec = nil
 	}
+	r.writeCapacity(w) // the answer first, then the table of the levels probed
 	r.mu.Lock()
 	levels, byLevel := r.levels, r.byLevel
 	r.mu.Unlock()
@@ -417,6 +420,7 @@ func (r *Run) Finish(w io.Writer) error {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	rows = MarkSLO(rows, r.capacity)
 	if out := r.Config.Output; out != "" && out != "-" {
 		if err := WriteCSVFile(out, rows); err != nil {
 			errs = append(errs, err)

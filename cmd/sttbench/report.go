@@ -56,11 +56,15 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if len(rec.Levels) == 0 {
 		return fmt.Errorf("%s: no complete level to report", strings.Join(fs.Args(), ", "))
 	}
+	for _, c := range rec.Capacity {
+		fmt.Fprintf(stdout, "\n%s\n", c.AnswerLine())
+	}
 	fmt.Fprintln(stdout)
 	rows, err := sttbench.Report(stdout, rec.Levels, rec.ByLevel)
 	if err != nil {
 		return err
 	}
+	rows = sttbench.MarkSLO(rows, rec.Capacity)
 	if *output != "" && *output != "-" {
 		if err := sttbench.WriteCSVFile(*output, rows); err != nil {
 			return err
