@@ -212,9 +212,10 @@ func TestCapacity(t *testing.T) {
 	} else {
 		t.Logf("the search ran once, %d round(s) per probe", capacityResult.Repeat)
 	}
-	t.Log(capacityResult.Answer)
 	switch capacityResult.Outcome {
 	case CapacityBelowMin, CapacityInterrupted:
 		t.Error(capacityResult.Answer)
+	default:
+		t.Log(capacityResult.Answer)
 	}
 }

@@ -189,7 +189,12 @@ type CapacityProbe struct {
 // String is the probe as the answer lists it: "32 breach eos_p95 1.04s".
 func (p CapacityProbe) String() string {
 	s := strconv.Itoa(p.Level) + " " + p.Verdict
-	if len(p.Breaches) > 0 {
+	switch {
+	case p.Verdict == VerdictInterrupted:
+		// the verdict says it all; the error stays in Breaches
+	case p.Verdict == VerdictIncomplete && len(p.Breaches) > 0:
+		s += ": " + strings.Join(p.Breaches, ", ")
+	case len(p.Breaches) > 0:
 		s += " " + strings.Join(p.Breaches, ", ")
 	}
 	if p.Saturated {
