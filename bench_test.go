@@ -193,3 +193,44 @@ func TestGate(t *testing.T) {
 		})
 	}
 }
+
+// capacityResult is the answer of TestCapacity's search: go test -count N
+// runs the test N times, and the search runs once, N rounds per probe.
+var capacityResult *CapacityResult
+
+// TestCapacity finds the highest concurrency in -search MIN..MAX that meets
+// -slo (Run.Capacity), one subtest per probe in the order run, each logging
+// its verdict. It fails when even MIN breaches or a probe did not complete;
+// a breach above MIN is the answer, not a failure. Skipped unless -slo and
+// -search are given.
+func TestCapacity(t *testing.T) {
+	if run.Config.SearchMax == 0 {
+		t.Skip("no search: pass -slo and -search (or STTBENCH_SLO and STTBENCH_SEARCH), e.g. -slo 'eos_p95<=800ms' -search 1..64")
+	}
+	if capacityResult == nil {
+		repeat, _ := strconv.Atoi(flag.Lookup("test.count").Value.String())
+		res, err := run.Capacity(t.Context(), CapacityOptions{Repeat: repeat,
+			Each: func(n int, probe func() CapacityProbe) (p CapacityProbe) {
+				t.Run("conc="+strconv.Itoa(n), func(t *testing.T) {
+					p = probe()
+					t.Log(p.String())
+					if p.Verdict != VerdictOK && p.Verdict != VerdictBreach {
+						t.Error("probe did not complete: " + strings.Join(p.Breaches, "; "))
+					}
+				})
+				return p
+			}})
+		if err != nil && len(res.Probes) == 0 {
+			t.Fatal(err)
+		}
+		capacityResult = &res
+	} else {
+		t.Logf("the search ran once, %d round(s) per probe", capacityResult.Repeat)
+	}
+	switch capacityResult.Outcome {
+	case CapacityBelowMin, CapacityInterrupted:
+		t.Error(capacityResult.Answer)
+	default:
+		t.Log(capacityResult.Answer)
+	}
+}

@@ -59,6 +59,8 @@ var Options = []Option{
 	{Name: "duration", Env: "STTBENCH_DURATION", Usage: "-load soak and arrivals: how long to keep sessions in flight or arriving (e.g. 10m); required with them"},
 	{Name: "rate", Env: "STTBENCH_RATE", Usage: "-load arrivals: mean session arrivals per second (e.g. 2 or 0.5); required with it"},
 	{Name: "arrival-seed", Env: "STTBENCH_ARRIVAL_SEED", Default: "1", Usage: "-load arrivals: seed of the arrival schedule (the same seed, rate and duration give the same schedule)"},
+	{Name: "slo", Env: "STTBENCH_SLO", Usage: "TestCapacity: the bounds a level must meet, e.g. `eos_p95<=800ms,wer<=5,fail<=0` (eos_p50, eos_p95, eos_mean, wer, fail, leak)"},
+	{Name: "search", Env: "STTBENCH_SEARCH", Usage: "TestCapacity: find the highest concurrency in MIN..MAX (e.g. 1..64) that meets -slo"},
 }
 
 // Config is the parsed, validated command line.
@@ -100,6 +102,10 @@ type Config struct {
 	Slot                   time.Duration
 	// Load is the load model (-load) and its parameters.
 	Load LoadParams
+	// SLO and SearchMin..SearchMax are TestCapacity's -slo and -search;
+	// SearchMax is zero when there is no search.
+	SLO                  SLO
+	SearchMin, SearchMax int
 }
 
 // DefaultValue is the flag's default: the environment variable when set,
@@ -190,6 +196,14 @@ func ParseConfig(value func(name string) string) (Config, error) {
 		if *dst, err = strconv.Atoi(value(name)); err != nil || *dst < 0 {
 			bad(name, "must be an integer >= 0")
 		}
+	}
+	if c.SLO, err = ParseSLO(value("slo")); err != nil {
+		bad("slo", err.Error())
+	}
+	if c.SearchMin, c.SearchMax, err = parseSearch(value("search")); err != nil {
+		bad("search", err.Error())
+	} else if c.SearchMax > 0 && strings.TrimSpace(value("slo")) == "" {
+		bad("search", "needs -slo (or STTBENCH_SLO), the bounds each probed level is judged by, e.g. -slo 'eos_p95<=800ms,wer<=5'")
 	}
 	for _, h := range strings.Split(value("gpu-hint"), ",") {
 		if h = strings.TrimSpace(h); h != "" {

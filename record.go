@@ -197,6 +197,8 @@ type Record struct {
 	// Skipped says what could not be used: a torn last line, a round
 	// whose closing line is missing.
 	Skipped []string
+	// Capacity holds the answers of capacity searches ("capacity" lines).
+	Capacity []CapacityResult
 }
 
 // ReadRecord reads the record at path.
@@ -274,6 +276,12 @@ func readRecord(r io.Reader) (*Record, error) {
 				Level: harness.LevelResult{Concurrency: end.Level, Sessions: sessions, Start: end.Start, End: end.End},
 				GPU:   end.GPU,
 			})
+		case kind.Kind == "capacity":
+			var c CapacityResult
+			if err := json.Unmarshal(data, &c); err != nil {
+				return nil, fmt.Errorf("line %d: %w", line, err)
+			}
+			rec.Capacity = append(rec.Capacity, c)
 		default:
 			return nil, fmt.Errorf("line %d: unknown kind %q", line, kind.Kind)
 		}
@@ -314,6 +322,7 @@ func MergeRecords(recs []*Record) (*Record, error) {
 			return nil, fmt.Errorf("merge records: record %d %w", i+1, err)
 		}
 		out.Skipped = append(out.Skipped, r.Skipped...)
+		out.Capacity = append(out.Capacity, r.Capacity...)
 		for _, n := range r.Levels {
 			if _, ok := out.ByLevel[n]; !ok {
 				out.Levels = append(out.Levels, n)

@@ -82,6 +82,9 @@ type Row struct {
 	// normalized WER; Normalizer is the version that scored WER.
 	WERRaw     Float  `csv:"wer_raw_pct"`
 	Normalizer string `csv:"normalizer"`
+	// SLOOK is "true" or "false" for a level a capacity search judged
+	// against -slo, empty for any other.
+	SLOOK string `csv:"slo_ok"`
 }
 
 // LagWarning is the send-lag p99 past which a level's frames left late

@@ -58,6 +58,8 @@ type Run struct {
 	sched   schedule        // shards and -start-at (shard.go)
 	levels  []int           // in the order first run
 	byLevel map[int][]Round // every round of every level, across calls
+	// capacity holds the answers of Capacity, printed before the table.
+	capacity []CapacityResult
 }
 
 // NewRun prepares a run; nothing starts until its first level. Cancelling
@@ -431,6 +433,7 @@ func (r *Run) Finish(w io.Writer) error {
 		}
 		r.rec = nil
 	}
+	r.writeCapacity(w) // the answer first, then the table of the levels probed
 	r.mu.Lock()
 	levels, byLevel := r.levels, r.byLevel
 	r.mu.Unlock()
@@ -442,6 +445,7 @@ func (r *Run) Finish(w io.Writer) error {
 	if err != nil {
 		errs = append(errs, err)
 	}
+	rep.Rows = MarkSLO(rep.Rows, r.capacity)
 	if out := r.Config.Output; out != "" && out != "-" {
 		if err := rep.WriteCSVFile(out); err != nil {
 			errs = append(errs, err)

@@ -60,11 +60,15 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if len(rec.Levels) == 0 {
 		return fmt.Errorf("%s: no complete level to report", strings.Join(fs.Args(), ", "))
 	}
+	for _, c := range rec.Capacity {
+		fmt.Fprintf(stdout, "\n%s\n", c.AnswerLine())
+	}
 	fmt.Fprintln(stdout)
 	rep, err := sttbench.ReportRun(stdout, rec.Header.Load, rec.Levels, rec.ByLevel)
 	if err != nil {
 		return err
 	}
+	rep.Rows = sttbench.MarkSLO(rep.Rows, rec.Capacity)
 	if *output != "" && *output != "-" {
 		if err := rep.WriteCSVFile(*output); err != nil {
 			return err
