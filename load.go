@@ -676,7 +676,7 @@ func ReportRun(w io.Writer, load LoadParams, levels []int, byLevel map[int][]Rou
 		}
 		io.WriteString(w, line)
 	}
-	if total := rows[len(rows)-1]; load.Model == LoadArrivals && total.StartLateMaxMs.Valid() && float64(total.StartLateMaxMs) > ms(harness.FrameDuration) {
+	if total := rows[len(rows)-1]; load.Model == LoadArrivals && total.StartLateMaxMs.Valid() && float64(total.StartLateMaxMs) > ms(harness.DefaultFrame) {
 		fmt.Fprintf(w, "%s: sessions began up to %.0f ms after their scheduled arrival (more than one frame): "+
 			"this client fell behind its schedule; use fewer sessions per client machine\n", load.Model, float64(total.StartLateMaxMs))
 	}

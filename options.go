@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sttbench/sttbench/harness"
 )
 
 // Option describes one command-line flag of the benchmark and the
@@ -38,6 +40,7 @@ var Options = []Option{
 	{Name: "idle-timeout", Env: "STTBENCH_IDLE_TIMEOUT", Default: "5s", Usage: "once every queued utterance has its result, stop when no message came for this long (after the last frame)"},
 	{Name: "write-timeout", Env: "STTBENCH_WRITE_TIMEOUT", Default: "5s", Usage: "a frame write blocked this long (the service stopped reading audio) ends the session as an error"},
 	{Name: "level-pause", Env: "STTBENCH_LEVEL_PAUSE", Default: "2.5s", Usage: "pause between concurrency levels, so one level's tail does not load the next"},
+	{Name: "frame", Env: "STTBENCH_FRAME", Default: "100ms", Usage: "audio per binary frame, as your clients send it: 10ms to 1s, a whole number of 16 kHz samples (20ms is 320 samples; Parakeet's 512-sample windows fit 32ms, 64ms, 96ms)"},
 	{Name: "phase", Env: "STTBENCH_PHASE", Default: "spread", Usage: "stream start phases: `spread` (session i of n starts i/n of a frame after the level's origin, as independent callers do) or `aligned` (one origin for all: every frame of a tick leaves in one burst, a worst case)"},
 	{Name: "probe", Env: "STTBENCH_PROBE", Default: "false", Bool: true, Usage: "run one verbose session, print its timeline and a verdict, then exit"},
 	{Name: "texts", Env: "STTBENCH_TEXTS", Usage: "reference texts file, one per line; session i speaks text i (empty: the built-in set, testdata/reference_texts.txt compiled in)"},
@@ -82,6 +85,8 @@ type Config struct {
 	LevelPause    time.Duration
 	// Aligned starts every stream of a level on one origin (-phase aligned).
 	Aligned bool
+	// Frame is the audio time of one binary frame (-frame).
+	Frame time.Duration
 	// TTSTimeout bounds one TTS request (ttspool.Config.HTTPTimeout).
 	TTSTimeout time.Duration
 	Probe      bool
@@ -176,6 +181,11 @@ func ParseConfig(value func(name string) string) (Config, error) {
 	c.LevelPause = duration("level-pause", false)
 	c.TTSTimeout = duration("tts-timeout", false)
 	c.EOSP95Max = duration("eos-p95-max", true)
+	if c.Frame, err = time.ParseDuration(value("frame")); err != nil {
+		bad("frame", "not a duration; write e.g. 100ms or 20ms")
+	} else if _, whole := harness.FrameSamples(c.Frame); !whole || c.Frame < harness.MinFrame || c.Frame > harness.MaxFrame {
+		bad("frame", "must be 10ms to 1s and a whole number of 16 kHz samples (a multiple of 62.5µs), e.g. 20ms, 32ms or 100ms")
+	}
 	switch value("phase") {
 	case "spread":
 	case "aligned":

@@ -197,7 +197,7 @@ func WriteNotes(w io.Writer, levels []LevelSummary) {
 				"(a blocked write, noted below when there was one, counts too): EOS figures include that delay\n",
 				n, ms(s.P99Lag), ms(s.MaxLag), ms(LagWarning))
 		}
-		if s.MaxWrite > harness.FrameDuration {
+		if s.MaxWrite > max(s.Frame, harness.DefaultFrame) {
 			fmt.Fprintf(w, "conc=%d: the service stopped reading audio for up to %.0f ms (a frame write blocked): "+
 				"it pushes back when it cannot keep up, and frames behind it left late\n", n, ms(s.MaxWrite))
 		}

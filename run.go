@@ -78,7 +78,7 @@ func (r *Run) Interrupted() bool { return r.ctx.Err() != nil }
 
 func (r *Run) sessionConfig() harness.SessionConfig {
 	return harness.SessionConfig{
-		URL: r.sttURL, APIKey: r.Config.APIKey,
+		URL: r.sttURL, APIKey: r.Config.APIKey, Frame: r.Config.Frame,
 		ResultTimeout: r.Config.ResultTimeout, IdleTimeout: r.Config.IdleTimeout, WriteTimeout: r.Config.WriteTimeout,
 	}
 }

@@ -62,6 +62,9 @@ type LevelSummary struct {
 	// MaxClientLag is the most this client itself fell behind.
 	MaxLag, P99Lag, MaxWrite, MaxClientLag time.Duration
 	Saturated                              bool
+	// Frame is the audio time of the level's frames (the longest, should
+	// sessions differ): the unit of "one frame late".
+	Frame time.Duration
 }
 
 // ReasonCount is one cause of sessions that are not ok, at one level.
@@ -92,6 +95,7 @@ func Summarize(concurrency int, rounds []harness.LevelResult) LevelSummary {
 				lags = append(lags, float64(l))
 			}
 			s.MaxClientLag = max(s.MaxClientLag, r.MaxClientLag)
+			s.Frame = max(s.Frame, r.FrameOrDefault())
 			s.MaxWrite = max(s.MaxWrite, r.MaxWrite)
 			s.ServiceErrors += len(r.ServiceErrors)
 			switch r.Outcome {
@@ -135,7 +139,10 @@ func Summarize(concurrency int, rounds []harness.LevelResult) LevelSummary {
 		s.MaxLag = time.Duration(stats.Max(lags))
 		s.P99Lag = time.Duration(stats.Percentile(lags, 99))
 	}
-	s.Saturated = s.MaxClientLag > harness.FrameDuration
+	if s.Frame == 0 {
+		s.Frame = harness.DefaultFrame
+	}
+	s.Saturated = s.MaxClientLag > s.Frame
 	for _, rc := range reasons {
 		s.Reasons = append(s.Reasons, *rc)
 	}

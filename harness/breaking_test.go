@@ -22,9 +22,9 @@ import (
 // twoUtteranceClip speaks 1 s, pauses 0.6 s and speaks 1 s more: frames
 // 0-9 and 16-25 hold speech, and the speaker stops at 2.6 s.
 func twoUtteranceClip() ttspool.Clip {
-	pcm := make([]int16, 26*FrameSamples)
+	pcm := make([]int16, 26*DefaultFrameSamples)
 	for i := range pcm {
-		if f := i / FrameSamples; f < 10 || f >= 16 {
+		if f := i / DefaultFrameSamples; f < 10 || f >= 16 {
 			pcm[i] = int16(1000 + i%7)
 		}
 	}

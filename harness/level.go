@@ -38,7 +38,7 @@ func (c LevelConfig) Phase(i, n int) time.Duration {
 	if c.Aligned || n <= 1 {
 		return 0
 	}
-	return time.Duration(int64(FrameDuration) * int64(i) / int64(n))
+	return time.Duration(int64(c.Session.withDefaults().Frame) * int64(i) / int64(n))
 }
 
 // position is the index of clip i's session in the whole level, and the
@@ -99,7 +99,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 		results[i] = SessionResult{Index: index, Reference: c.Text, AudioDuration: c.Duration()}
 	}
 
-	streams := prepareAll(clips, scfg.TrailingSilence)
+	streams := prepareAll(clips, scfg)
 
 	// Dial everything first; each worker writes only its own slot.
 	conns := make([]*conn, len(clips))
@@ -144,7 +144,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 // prepareAll lays out each distinct clip once, shared by the sessions that
 // play it. Copies of a clip share its samples, so the address of the first
 // sample names the clip.
-func prepareAll(clips []ttspool.Clip, trailingSilence time.Duration) []*prepared {
+func prepareAll(clips []ttspool.Clip, cfg SessionConfig) []*prepared {
 	out := make([]*prepared, len(clips))
 	byAudio := map[*int16]*prepared{}
 	for i, c := range clips {
@@ -154,7 +154,7 @@ func prepareAll(clips []ttspool.Clip, trailingSilence time.Duration) []*prepared
 				continue
 			}
 		}
-		p := prepare(c, trailingSilence)
+		p := prepare(c, cfg)
 		out[i] = &p
 		if len(c.PCM) > 0 {
 			byAudio[&c.PCM[0]] = &p

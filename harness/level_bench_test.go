@@ -45,7 +45,7 @@ func BenchmarkLevelSendLag(b *testing.B) {
 	}))
 	defer srv.Close()
 	url := "ws" + strings.TrimPrefix(srv.URL, "http")
-	clip := toneClip(speechFrames*FrameDuration-10*time.Millisecond, 0)
+	clip := toneClip(speechFrames*DefaultFrame-10*time.Millisecond, 0)
 
 	for _, n := range []int{100, 500, 1000} {
 		b.Run(fmt.Sprintf("streams=%d", n), func(b *testing.B) {

@@ -41,7 +41,7 @@ func RunSessionProgress(ctx context.Context, cfg SessionConfig, clip ttspool.Cli
 	}
 	scfg := cfg.withDefaults()
 	// Encode before the scheduled start, so that none of it delays the session.
-	p := prepare(clip, scfg.TrailingSilence)
+	p := prepare(clip, scfg)
 	if wait := time.Until(at); wait > 0 {
 		t := time.NewTimer(wait)
 		select {

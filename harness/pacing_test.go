@@ -13,11 +13,12 @@ import (
 )
 
 func TestFramesShareTheClipAudio(t *testing.T) {
+	const frameBytes = DefaultFrameSamples * bytesPerSample
 	pcm := make([]byte, 2*frameBytes+100)
 	for i := range pcm {
 		pcm[i] = byte(i%251 + 1)
 	}
-	f := newFrames(pcm, 2)
+	f := newFrames(pcm, 2, frameBytes)
 	require.Equal(t, 3, f.speechFrames)
 	require.Equal(t, 5, f.n)
 	for i := range 2 {
@@ -33,7 +34,7 @@ func TestFramesShareTheClipAudio(t *testing.T) {
 		assert.Equal(t, make([]byte, frameBytes), f.frame(i), "silence frame %d", i)
 	}
 
-	whole := newFrames(pcm[:2*frameBytes], 0)
+	whole := newFrames(pcm[:2*frameBytes], 0, frameBytes)
 	assert.Equal(t, 2, whole.n)
 	assert.Nil(t, whole.tail, "no padded copy when the clip is whole frames")
 	assert.Same(t, &pcm[frameBytes], &whole.frame(1)[0])
@@ -42,7 +43,7 @@ func TestFramesShareTheClipAudio(t *testing.T) {
 func TestPrepareAllLaysOutEachClipOnce(t *testing.T) {
 	a := toneClip(300*time.Millisecond, 0)
 	b := toneClip(500*time.Millisecond, 0)
-	streams := prepareAll([]ttspool.Clip{a, b, a, b, a}, 200*time.Millisecond)
+	streams := prepareAll([]ttspool.Clip{a, b, a, b, a}, SessionConfig{TrailingSilence: 200 * time.Millisecond}.withDefaults())
 	require.Len(t, streams, 5)
 	assert.Same(t, streams[0], streams[2])
 	assert.Same(t, streams[0], streams[4])
@@ -93,4 +94,39 @@ func TestPhaseSpreadsStreamsOverOneFrame(t *testing.T) {
 	}
 	_, err = RunLevel(t.Context(), LevelConfig{Session: cfg.Session, Positions: []int{1}, Of: 4}, []ttspool.Clip{clip, clip})
 	assert.ErrorContains(t, err, "1 positions among 4 sessions for 2 clips")
+}
+
+func TestFramesOfAnotherSize(t *testing.T) {
+	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+		if waitFrames(frames, 16) {
+			say(ctx, conn, `{"status":"queued"}`)
+			say(ctx, conn, `{"text":"hello there general kenobi"}`)
+		}
+	})
+	clip := toneClip(290*time.Millisecond, 0) // 14.5 frames of 20 ms
+	cfg := SessionConfig{URL: srv.url(), Frame: 20 * time.Millisecond, TrailingSilence: 100 * time.Millisecond, IdleTimeout: 200 * time.Millisecond}
+	res := runOne(t, cfg, clip)
+	require.Equal(t, OK, res.Outcome, res.Err)
+	assert.Equal(t, 20*time.Millisecond, res.Frame)
+	got := srv.frames()
+	require.Len(t, got, 15+5, "15 speech frames (the last zero-padded) and 5 of silence")
+	for i, a := range got {
+		assert.Len(t, a.data, 320*2, "frame %d", i)
+		assert.GreaterOrEqual(t, res.SendLags[i], time.Duration(0), "frame %d left early", i)
+	}
+	// The frame holding the last voiced sample (at 290 ms) is frame 14.
+	assert.Equal(t, res.SendLags[14], res.LastSpeechFrameSent.Sub(frameDue(res.Start, 14, 20*time.Millisecond)))
+}
+
+func TestFrameSizeIsValidated(t *testing.T) {
+	for _, bad := range []time.Duration{5 * time.Millisecond, 2 * time.Second, 10*time.Millisecond + time.Microsecond} {
+		err := SessionConfig{URL: "ws://x", Frame: bad}.Validate()
+		assert.ErrorContains(t, err, "is not a whole number of samples at 16 kHz between 10ms and 1s", "%v", bad)
+	}
+	for _, good := range []time.Duration{0, 10 * time.Millisecond, 20 * time.Millisecond, 32 * time.Millisecond, 62500 * time.Nanosecond * 1536, time.Second} {
+		assert.NoError(t, SessionConfig{URL: "ws://x", Frame: good}.Validate(), "%v", good)
+	}
+	n, whole := FrameSamples(96 * time.Millisecond)
+	assert.Equal(t, 1536, n)
+	assert.True(t, whole)
 }

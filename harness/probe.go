@@ -56,7 +56,7 @@ func WriteProbeReport(w io.Writer, res SessionResult, score WERLine) {
 		add(res.Dialed, "connected (handshake took %d ms)", res.Dialed.Sub(res.DialStart).Milliseconds())
 	}
 	if len(res.SendLags) > 0 {
-		add(frameDue(res.Start, 0).Add(res.SendLags[0]), "first frame sent")
+		add(frameDue(res.Start, 0, res.FrameOrDefault()).Add(res.SendLags[0]), "first frame sent")
 	}
 	add(res.LastSpeechFrameSent, "last frame with speech sent")
 	add(res.EOS, "end of speech (EOS): the speaker stopped")

@@ -19,6 +19,11 @@ type SessionConfig struct {
 	// APIKey, when set, is sent as "Authorization: Bearer <key>". It is never
 	// printed, logged or written to a file.
 	APIKey string
+	// Frame is the audio time of one binary frame, what the client's
+	// microphone or voice-agent framework delivers at a time: between
+	// MinFrame and MaxFrame and a whole number of samples. Zero means
+	// DefaultFrame (100 ms).
+	Frame time.Duration
 	// TrailingSilence is the silence sent after the clip so the service's VAD
 	// flushes the last utterance. Zero means 1 s.
 	TrailingSilence time.Duration
@@ -65,10 +70,16 @@ func (c SessionConfig) Validate() error {
 			return fmt.Errorf("session config: %s %v is negative", d.name, d.v)
 		}
 	}
+	if c.Frame != 0 {
+		if _, whole := FrameSamples(c.Frame); !whole || c.Frame < MinFrame || c.Frame > MaxFrame {
+			return fmt.Errorf("session config: frame %v is not a whole number of samples at 16 kHz between %v and %v", c.Frame, MinFrame, MaxFrame)
+		}
+	}
 	return nil
 }
 
 func (c SessionConfig) withDefaults() SessionConfig {
+	c.Frame = orDefault(c.Frame, DefaultFrame)
 	c.TrailingSilence = orDefault(c.TrailingSilence, time.Second)
 	c.IdleTimeout = orDefault(c.IdleTimeout, 5*time.Second)
 	c.ResultTimeout = orDefault(c.ResultTimeout, 30*time.Second)
@@ -142,8 +153,12 @@ type SessionResult struct {
 
 	DialStart time.Time `json:"dial_start"`
 	Dialed    time.Time `json:"dialed"`
-	// Start is the stream origin: frame i was due at Start + (i+1)*100 ms.
+	// Start is the stream origin: frame i was due at Start + (i+1)*Frame.
 	Start time.Time `json:"stream_start"`
+	// Frame is the audio time of one frame the session sent; zero in
+	// records written before frames had a size of their own, which sent
+	// DefaultFrame.
+	Frame time.Duration `json:"frame_ns,omitzero"`
 	// Scheduled is when a session of an open schedule (RunSession) was
 	// due to begin; DialStart - Scheduled is how late it began. Zero for
 	// the sessions of a level.
@@ -269,4 +284,13 @@ func Preflight(ctx context.Context, cfg SessionConfig) error {
 	}()
 	closeWithReader(c, cfg.CloseTimeout, msgs, readerDone, stopReading)
 	return nil
+}
+
+// FrameOrDefault is the session's frame duration, DefaultFrame for a
+// session recorded without one.
+func (r SessionResult) FrameOrDefault() time.Duration {
+	if r.Frame == 0 {
+		return DefaultFrame
+	}
+	return r.Frame
 }

@@ -66,18 +66,23 @@ func (c *conn) drop() {
 // streaming the same clip share one.
 type prepared struct {
 	sha256     string // of the clip's PCM bytes
+	frame      time.Duration
 	speechEnd  time.Duration
 	stream     frames
 	frames     int // speech and silence frames
 	lastVoiced int // index of the frame holding the last voiced sample
 }
 
-func prepare(clip ttspool.Clip, trailingSilence time.Duration) prepared {
-	silenceFrames := int((trailingSilence + FrameDuration - 1) / FrameDuration)
+// prepare lays out clip for sessions of cfg (with its defaults applied).
+func prepare(clip ttspool.Clip, cfg SessionConfig) prepared {
+	frame := cfg.Frame
+	samples, _ := FrameSamples(frame)
+	silenceFrames := int((cfg.TrailingSilence + frame - 1) / frame)
 	pcm := clip.PCMBytes()
-	f := newFrames(pcm, silenceFrames)
+	f := newFrames(pcm, silenceFrames, samples*bytesPerSample)
 	sum := sha256.Sum256(pcm)
-	return prepared{sha256: hex.EncodeToString(sum[:]), speechEnd: clip.SpeechEnd, stream: f, frames: f.n, lastVoiced: lastVoicedFrame(clip.SpeechEnd)}
+	return prepared{sha256: hex.EncodeToString(sum[:]), frame: frame, speechEnd: clip.SpeechEnd, stream: f, frames: f.n,
+		lastVoiced: lastVoicedFrame(clip.SpeechEnd, frame)}
 }
 
 // ending is how a session stops: the rule that ended it, and for an
@@ -97,6 +102,7 @@ type ending struct {
 // went wrong is in the result.
 func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, start time.Time, res *SessionResult, prog *Progress) {
 	res.Start = start
+	res.Frame = p.frame
 	res.EOS = start.Add(p.speechEnd)
 	res.AudioSHA256 = p.sha256
 	res.SendLags = make([]time.Duration, 0, p.frames)
@@ -371,11 +377,11 @@ func closeWithReader(c *conn, timeout time.Duration, msgs <-chan Message, reader
 // lastVoicedFrame is the index of the frame holding the sample that ends at
 // speechEnd (a sample ending exactly on a frame boundary belongs to the
 // frame before it).
-func lastVoicedFrame(speechEnd time.Duration) int {
+func lastVoicedFrame(speechEnd, frame time.Duration) int {
 	if speechEnd <= 0 {
 		return 0
 	}
-	return frameOf(speechEnd - 1)
+	return frameOf(speechEnd-1, frame)
 }
 
 // blockedWriteError is a frame write that the service did not take within
@@ -406,7 +412,7 @@ func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p
 	defer watchdog.Stop()
 	var prevEnd time.Time
 	for i := range p.frames {
-		due := frameDue(res.Start, i)
+		due := frameDue(res.Start, i, p.frame)
 		if wait := time.Until(due); wait > 0 {
 			timer.Reset(wait)
 			select {
