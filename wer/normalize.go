@@ -79,6 +79,7 @@ func Normalize(s string) []string {
 	toks = numbers(toks)
 	toks = fractions(toks)
 	toks = units(toks)
+	toks = groupVerbs(toks)
 	out := make([]string, 0, len(toks))
 	for _, t := range toks {
 		if t.text != "" {
