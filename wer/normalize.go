@@ -82,9 +82,20 @@ func Normalize(s string) []string {
 	toks = groupVerbs(toks)
 	out := make([]string, 0, len(toks))
 	for _, t := range toks {
+		if t.kind == numberTok {
+			// "1000s of homes" = "thousands of homes": a plural of a bare
+			// scale is not a decade.
+			if w, ok := scalePlurals[t.text]; ok {
+				t.text = w
+			}
+		}
 		if t.text != "" {
 			out = append(out, t.text)
 		}
 	}
 	return out
+}
+
+var scalePlurals = map[string]string{
+	"100s": "hundreds", "1000s": "thousands", "1000000s": "millions", "1000000000s": "billions",
 }

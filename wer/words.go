@@ -120,6 +120,20 @@ var abbreviations = map[string]string{
 	"eg":       "for example",
 	"ie":       "that is",
 	"phd":      "phd",
+	"apt":      "apartment",
+	"gov":      "governor",
+	"inc":      "incorporated",
+	"corp":     "corporation",
+	"ltd":      "limited",
+	"ext":      "extension",
+	"jan":      "january",
+	"feb":      "february",
+	"apr":      "april",
+	"aug":      "august",
+	"sept":     "september",
+	"oct":      "october",
+	"nov":      "november",
+	"dec":      "december",
 }
 
 func init() {
@@ -442,6 +456,10 @@ func rewriteWords(toks []token, hasLower bool) []token {
 		}
 		if w, ok := contextAbbreviation(t.text, toks, i, prev, hasLower); ok {
 			t.text = w
+		}
+		// "negative four" = "-4" = "minus four"
+		if t.text == "negative" && i+1 < len(toks) && !toks[i+1].brk && (toks[i+1].kind == numberTok || numberWords[toks[i+1].text].class != 0) {
+			t.text = "minus"
 		}
 		// "No. 5" = "#5" = "number 5"
 		if t.text == "no" && i+1 < len(toks) && (toks[i+1].kind == numberTok && (strings.HasPrefix(t.post, ".") || t.cap) ||
