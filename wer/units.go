@@ -160,7 +160,8 @@ func unitAbbreviations(toks []token) []token {
 			out = append(out, wordsLike(unitWordFor(n, "foot", "feet"), t)...)
 			if k := i + 1; k < len(toks) && toks[k].kind == numberTok && plainInt(toks[k].text) && len(toks[k].text) <= 2 &&
 				toks[k].text != "0" && (len(toks[k].text) == 1 || toks[k].text <= "11") &&
-				!(k+1 < len(toks) && (toks[k+1].kind != wordTok || unitWordSet[toks[k+1].text] || numberWords[toks[k+1].text].class != 0)) {
+				!(k+1 < len(toks) && (toks[k+1].kind != wordTok || unitWordSet[toks[k+1].text] || numberWords[toks[k+1].text].class != 0 ||
+					toks[k+1].text == "squared" || toks[k+1].text == "cubed")) {
 				out = append(out, toks[k])
 				out = append(out, wordsLike(unitWordFor(toks[k].text, "inch", "inches"), token{})...)
 				i++

@@ -481,8 +481,9 @@ func rewriteWords(toks []token, hasLower bool) []token {
 				if k == 0 && m == 0 {
 					nt.brk, nt.sep = t.brk, t.sep
 				}
-				if fillers[word] && !(word == "mm" && prev != nil && (prev.kind == numberTok || numberWords[prev.text].class != 0)) {
-					// ("15 mm" is millimeters, units.go)
+				if fillers[word] && !(word == "mm" && (prev != nil && (prev.kind == numberTok || numberWords[prev.text].class != 0) ||
+					i+1 < len(toks) && (toks[i+1].text == "squared" || toks[i+1].text == "cubed"))) {
+					// ("15 mm" and "mm squared" are millimeters, units.go)
 					pendingBrk = pendingBrk || nt.brk
 					continue
 				}
