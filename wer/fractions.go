@@ -173,6 +173,15 @@ func fractions(toks []token) []token {
 				}
 			}
 		}
+		// "a 1/4 cup" = "a quarter cup": an article before a written
+		// fraction of one is the "a" of "a quarter".
+		if isW(toks, i, "a") && i+1 < len(toks) && toks[i+1].kind == numberTok && !toks[i+1].spoken && !toks[i+1].brk {
+			if r, n, ok := fractionAt(toks, i+1); ok && r.Num().IsInt64() && r.Num().Int64() == 1 && n == 2 {
+				emit(fracString(r), t)
+				i += n
+				continue
+			}
+		}
 		if r, n, ok := fractionAt(toks, i); ok {
 			emit(fracString(r), t)
 			i += n - 1

@@ -19,16 +19,25 @@ package wer
 //     and inches; "6:00" as "6 o'clock" unless am/pm follows.
 //  2. initialisms: "U.S.A." = "usa", "J. K." = "JK", "C O two" = "CO2",
 //     "Ph.D." = "phd".
-//  3. word rewrites: closed compounds ("e-mail"), roman numerals, Dr./St.
-//     by context, contractions, British -> American spelling, abbreviations,
-//     fillers dropped, "per cent" -> "percent".
+//  3. word rewrites: closed compounds ("e-mail" = "e mail" = "email",
+//     "follow up" = "followup"), roman numerals, Dr./St. by context,
+//     contractions, British -> American spelling, abbreviations ("Apt.",
+//     "Gov.", "Inc.", months), fillers dropped, "per cent" -> "percent",
+//     "negative" before a number -> "minus".
 //  4. numbers: spelled-out numbers become digits; digit strings (phone,
-//     PIN, room numbers, "oh", "double") become one digit a word.
+//     PIN, room numbers, "oh", "double") become one digit a word; after a
+//     keyword ("card ends in", "flight BA") too, except a lone 10-99
+//     ("gate twelve" = "gate 12").
 //  5. fractions and clock phrases: "one and a half" = "1.5", "half past
 //     seven" = "7 30".
 //  6. units: "%" -> "percent", "°" -> degrees, currency symbols become
 //     trailing unit words ("$5.50" -> "5 dollars 50 cents"), unit
 //     abbreviations after numbers become words ("5 km" -> "5 kilometers").
+//  7. verb groups (groups.go): a subject and its auxiliary, with an
+//     optional "not", and an auxiliary with "not" become one scoring word
+//     with spaces inside ("they're" = "they are" = [they are], "he isn't" =
+//     "he's not" = [he is not]), since a contraction is one spoken word.
+//     The joined text reads as before; "1000s" -> "thousands".
 //
 // Conventions (documented choices; both sides get the same treatment):
 //
@@ -41,6 +50,8 @@ package wer
 //     "eighteen hundreds" = "1800s".
 //   - Fractions: decimals where they have one ("3/4" = "0.75"), otherwise
 //     "n/d" ("two thirds" = "2/3").
+//   - Verb groups: a word of Normalize's output may hold spaces: a
+//     subject+auxiliary(+not) or auxiliary+not group (groups.go).
 //   - Contractions: n't -> "not" with "can't"/"cannot" -> "can not",
 //     "won't" -> "will not", "shan't" -> "shall not"; 're -> are, 've -> have,
 //     'll -> will, 'm -> am, 'd -> would, or had before a past participle
@@ -79,11 +90,23 @@ func Normalize(s string) []string {
 	toks = numbers(toks)
 	toks = fractions(toks)
 	toks = units(toks)
+	toks = groupVerbs(toks)
 	out := make([]string, 0, len(toks))
 	for _, t := range toks {
+		if t.kind == numberTok {
+			// "1000s of homes" = "thousands of homes": a plural of a bare
+			// scale is not a decade.
+			if w, ok := scalePlurals[t.text]; ok {
+				t.text = w
+			}
+		}
 		if t.text != "" {
 			out = append(out, t.text)
 		}
 	}
 	return out
+}
+
+var scalePlurals = map[string]string{
+	"100s": "hundreds", "1000s": "thousands", "1000000s": "millions", "1000000000s": "billions",
 }

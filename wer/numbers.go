@@ -597,10 +597,13 @@ var digitKeywords = map[string]bool{
 	"gate": true, "seat": true, "route": true, "highway": true, "interstate": true,
 	"course": true, "id": true, "order": true, "confirmation": true, "reference": true,
 	"serial": true, "ticket": true, "badge": true, "policy": true, "tracking": true,
-	"locker": true, "dial": true,
+	"locker": true, "dial": true, "press": true, "social": true, "train": true, "bus": true,
 }
 
-var digitFillers = map[string]bool{"number": true, "is": true, "was": true, "code": true, "no": true}
+var digitFillers = map[string]bool{
+	"number": true, "is": true, "was": true, "code": true, "no": true,
+	"are": true, "ends": true, "starts": true, "in": true, "with": true,
+}
 
 // keywordBefore reports whether a digit keyword precedes token i.
 func keywordBefore(toks []token, i int) bool {
@@ -614,6 +617,9 @@ func keywordBefore(toks []token, i int) bool {
 		}
 		if digitKeywords[toks[k].text] {
 			return true
+		}
+		if k == i-1 && toks[k].cap && len(toks[k].text) >= 2 && len(toks[k].text) <= 3 && !digitFillers[toks[k].text] {
+			continue // an airline or letter code: "flight BA 283"
 		}
 		if !digitFillers[toks[k].text] {
 			return false
@@ -812,7 +818,12 @@ func numbers(toks []token) []token {
 		// A run right after a digit-mode run (across punctuation) continues
 		// it, as it does in the normalized output.
 		sticky := len(out) > 0 && len(out) == digitEnd
-		if plain && (digitRun || singles >= 3 || !amount && (sticky || keywordBefore(toks, start)) || digitPattern(toks[start:i])) {
+		// After a keyword alone, a number from 10 to 99 is said whole
+		// ("gate twelve" = "gate 12", "seat 40C") when no other number
+		// follows it (across punctuation either).
+		whole := len(parts) == 1 && plainInt(parts[0].text) && len(parts[0].text) == 2 && parts[0].text[0] != '0' &&
+			!(i < len(toks) && (toks[i].kind == numberTok || numberWords[toks[i].text].class != 0))
+		if plain && (digitRun || singles >= 3 || !amount && (sticky || !whole && keywordBefore(toks, start)) || digitPattern(toks[start:i])) {
 			ds, ok := spokenDigits(toks[start:i])
 			if !ok {
 				ok = true

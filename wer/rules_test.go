@@ -70,6 +70,12 @@ func TestNearMissesStayErrors(t *testing.T) {
 		{"twenty twenty four", "twenty twenty five"}, {"the eighties", "the eighteens"},
 		{"cafe", "cafes"}, {"Mr. Smith", "Mrs. Smith"}, {"Ms. Jones", "Miss Jones"},
 		{"a quarter past seven", "a quarter to seven"}, {"half past seven", "half past eight"},
+		{"They're going", "There going"}, {"its paw", "it's paw"}, {"you're all set", "your all set"},
+		{"he isn't", "he is"}, {"I can't", "I can"}, {"we'll see", "well see"}, {"they are", "they were"},
+		{"a follow-up", "a follow"}, {"health care", "health"}, {"negative four", "four"},
+		{"50 m2", "50 m"}, {"50 m2", "50 m3"}, {"a 1/4 cup", "a 1/2 cup"}, {"1000s", "100s"},
+		{"gate twelve", "gate 20"}, {"seat fourteen C", "seat 40C"}, {"Apt. 4B", "Apt. 4C"},
+		{"the card ends in 6614", "the card ends in 6641"}, {"flight BA 283", "flight BA 284"},
 	} {
 		c := Align(Normalize(p.ref), Normalize(p.hyp))
 		assert.GreaterOrEqual(t, c.Errors(), 1, "%q vs %q: %q vs %q", p.ref, p.hyp,

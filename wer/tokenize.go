@@ -401,6 +401,13 @@ func joinInitialisms(tt tokText) []token {
 				for j < len(toks) && capLetter(toks[j]) && toks[j].sep != "" && strings.Trim(toks[j].sep, " ") == "" {
 					j++
 				}
+				// "M R I of the knee": a capital I ends a run of two or more
+				// spaced capitals where the pronoun cannot stand.
+				if j-i >= 2 && j < len(toks) && isSingleLetter(toks[j]) && toks[j].cap && toks[j].text == "i" &&
+					toks[j].sep != "" && strings.Trim(toks[j].sep, " ") == "" &&
+					(j+1 == len(toks) || toks[j+1].brk || toks[j+1].kind != wordTok || notAfterPronounI[toks[j+1].text]) {
+					j++
+				}
 			}
 		}
 		if j-i < 2 && shortPart(toks[i]) && toks[i].post == "." {
@@ -431,6 +438,15 @@ func joinInitialisms(tt tokText) []token {
 		i++
 	}
 	return out
+}
+
+// Words that never follow the pronoun "I": after spaced capitals ("M R I
+// of the knee", "C T I and") the "I" is a letter of the initialism.
+var notAfterPronounI = map[string]bool{
+	"of": true, "is": true, "for": true, "on": true, "in": true, "at": true,
+	"the": true, "a": true, "an": true, "to": true, "and": true, "or": true,
+	"with": true, "from": true, "scan": true, "scans": true, "results": true,
+	"report": true, "machine": true, "test": true, "tests": true,
 }
 
 // shortPart reports a word of one or two letters.

@@ -160,7 +160,8 @@ func unitAbbreviations(toks []token) []token {
 			out = append(out, wordsLike(unitWordFor(n, "foot", "feet"), t)...)
 			if k := i + 1; k < len(toks) && toks[k].kind == numberTok && plainInt(toks[k].text) && len(toks[k].text) <= 2 &&
 				toks[k].text != "0" && (len(toks[k].text) == 1 || toks[k].text <= "11") &&
-				!(k+1 < len(toks) && (toks[k+1].kind != wordTok || unitWordSet[toks[k+1].text] || numberWords[toks[k+1].text].class != 0)) {
+				!(k+1 < len(toks) && (toks[k+1].kind != wordTok || unitWordSet[toks[k+1].text] || numberWords[toks[k+1].text].class != 0 ||
+					toks[k+1].text == "squared" || toks[k+1].text == "cubed")) {
 				out = append(out, toks[k])
 				out = append(out, wordsLike(unitWordFor(toks[k].text, "inch", "inches"), token{})...)
 				i++
@@ -174,6 +175,15 @@ func unitAbbreviations(toks []token) []token {
 			continue
 		case prev != nil && prev.kind == wordTok && (prev.text == "square" || prev.text == "cubic") && lengthUnits[t.text] != unitNames{}:
 			out = append(out, wordsLike(lengthUnits[t.text].many, t)...) // "5 sq ft" = "5 square feet"
+			continue
+		}
+		// "50 m2" = "50 m²" = "50 square meters": a 2 or 3 written onto a
+		// length unit after a number.
+		if u, ok := lengthUnits[t.text]; ok && afterNum && i+1 < len(toks) && toks[i+1].kind == numberTok && toks[i+1].sep == "" &&
+			(toks[i+1].text == "2" || toks[i+1].text == "3") && t.post == "" {
+			shape := map[string]string{"2": "square", "3": "cubic"}[toks[i+1].text]
+			out = append(out, wordsLike(shape+" "+u.many, t)...)
+			i++
 			continue
 		}
 		if u, ok := lengthUnits[t.text]; ok && afterNum && (isW(i+1, "squared") || isW(i+1, "cubed")) {
@@ -213,6 +223,8 @@ var compoundHeadNouns = map[string]bool{
 	"drive": true, "race": true, "hike": true, "limit": true, "bag": true, "bottle": true,
 	"pack": true, "box": true, "deposit": true, "budget": true, "gift": true, "card": true,
 	"increase": true, "cut": true, "raise": true, "radius": true, "stretch": true, "trip": true,
+	"tip": true, "voucher": true, "coupon": true, "charge": true, "discount": true, "refund": true,
+	"credit": true, "bonus": true, "surcharge": true, "donation": true, "bet": true, "loan": true,
 }
 
 var pluralUnits = map[string]string{}

@@ -120,6 +120,20 @@ var abbreviations = map[string]string{
 	"eg":       "for example",
 	"ie":       "that is",
 	"phd":      "phd",
+	"apt":      "apartment",
+	"gov":      "governor",
+	"inc":      "incorporated",
+	"corp":     "corporation",
+	"ltd":      "limited",
+	"ext":      "extension",
+	"jan":      "january",
+	"feb":      "february",
+	"apr":      "april",
+	"aug":      "august",
+	"sept":     "september",
+	"oct":      "october",
+	"nov":      "november",
+	"dec":      "december",
 }
 
 func init() {
@@ -156,11 +170,14 @@ func lookupSpelling(w string) (string, bool) {
 	return "", false
 }
 
-// Closed compounds written with or without a hyphen: "e-mail" = "email",
-// "on-line" = "online", "co-operate" = "cooperate". Each entry is the part
-// before the hyphen and the start of the part after it; the hyphenated
-// spelling is joined. The spaced spelling ("e mail", "on line") is left
-// alone: "on line" is also two words ("wait on line").
+// Closed compounds are one word in any spelling: closed, hyphenated or
+// open ("e-mail" = "email" = "e mail", "follow-up" = "followup" = "follow
+// up", "health care" = "healthcare"); each is joined into its closed form.
+// closedCompounds entries are the part before the hyphen and the start of
+// the part after it ("co-operate", "co-ordinated"); openCompounds entries
+// are the two whole parts (a plural "s" on the second part is kept:
+// "x rays" = "xrays"). The spaced spellings in hyphenOnly are left alone,
+// since they are also two words ("wait on line", "play off each other").
 var closedCompounds = [][2]string{
 	{"e", "mail"}, {"e", "book"}, {"e", "commerce"}, {"on", "line"}, {"off", "line"},
 	{"co", "operat"}, {"co", "ordinat"}, {"co", "worker"}, {"co", "founder"},
@@ -171,12 +188,65 @@ var closedCompounds = [][2]string{
 	{"voice", "mail"}, {"day", "care"}, {"home", "page"}, {"teen", "age"},
 }
 
+var hyphenOnly = map[[2]string]bool{
+	{"on", "line"}: true, {"off", "line"}: true, {"play", "off"}: true,
+}
+
+var openCompounds = map[[2]string]bool{}
+
+func init() {
+	for _, c := range strings.Fields(`
+		follow-up x-ray any-more any-time start-up over-night mid-night mid-day
+		check-in check-out log-out sign-up sign-in pick-up drop-off take-off
+		take-out work-out back-up break-down lock-down shut-down lay-over
+		carry-on print-out line-up hand-out cut-off kick-off check-up clean-up
+		stand-by touch-down feed-back child-care skin-care week-day week-night
+		life-time pass-word user-name data-base time-line dead-line time-frame
+		cell-phone smart-phone head-phones ear-phones air-line air-plane
+		note-book lap-top text-book hand-book work-shop work-place work-force
+		work-load work-flow home-work house-hold news-paper in-patient
+		out-patient pain-killer heart-beat tooth-brush tooth-paste head-ache
+		back-pack suit-case hand-bag drive-way high-way free-way rail-way
+		sub-way door-step down-town up-town grand-mother grand-father
+		grand-parents grand-son grand-daughter grand-child grand-children
+		care-giver birth-day pay-check pay-day good-bye land-line hot-line
+		help-line head-line book-mark down-load up-load up-date up-grade
+		back-ground fore-cast share-holder stake-holder policy-holder
+		book-keeping house-keeping post-code check-list mail-box post-card
+		web-cam sun-glasses sun-screen sun-rise sun-set rain-fall snow-fall
+		thunder-storm wild-fire short-cut hair-cut break-through heart-burn
+		over-time over-seas under-ground over-head fire-fighter sales-person
+		spokes-person eye-sight eye-glasses`) {
+		a, b, _ := strings.Cut(c, "-")
+		openCompounds[[2]string{a, b}] = true
+	}
+}
+
+// closedCompound reports whether a and b (the parts of a hyphenated word)
+// are the parts of a closed compound.
 func closedCompound(a, b string) bool {
 	for _, c := range closedCompounds {
 		if a == c[0] && strings.HasPrefix(b, c[1]) {
 			if c[1] == "up" || c[1] == "in" || c[1] == "off" || c[1] == "fi" || c[1] == "end" || c[1] == "age" {
 				return b == c[1] || b == c[1]+"s"
 			}
+			return true
+		}
+	}
+	return openCompound(a, b)
+}
+
+// openCompound reports whether a and b written with a space between them
+// are the parts of a closed compound.
+func openCompound(a, b string) bool {
+	if openCompounds[[2]string{a, strings.TrimSuffix(b, "s")}] || openCompounds[[2]string{a, b}] {
+		return true
+	}
+	if hyphenOnly[[2]string{a, b}] {
+		return false
+	}
+	for _, c := range closedCompounds {
+		if a == c[0] && (b == c[1] || b == c[1]+"s") {
 			return true
 		}
 	}
@@ -370,8 +440,9 @@ func rewriteWords(toks []token, hasLower bool) []token {
 		if len(out) > 0 {
 			prev = &out[len(out)-1]
 		}
-		// Closed compounds: "e-mail" = "email".
-		if i+1 < len(toks) && toks[i+1].kind == wordTok && hyphenSep(toks[i+1].sep) && closedCompound(t.text, toks[i+1].text) {
+		// Closed compounds: "e-mail" = "e mail" = "email".
+		if i+1 < len(toks) && toks[i+1].kind == wordTok && (hyphenSep(toks[i+1].sep) && closedCompound(t.text, toks[i+1].text) ||
+			strings.TrimSpace(toks[i+1].sep) == "" && !toks[i+1].brk && openCompound(t.text, toks[i+1].text)) {
 			t.text += toks[i+1].text
 			t.post = toks[i+1].post
 			i++
@@ -385,6 +456,10 @@ func rewriteWords(toks []token, hasLower bool) []token {
 		}
 		if w, ok := contextAbbreviation(t.text, toks, i, prev, hasLower); ok {
 			t.text = w
+		}
+		// "negative four" = "-4" = "minus four"
+		if t.text == "negative" && i+1 < len(toks) && !toks[i+1].brk && (toks[i+1].kind == numberTok || numberWords[toks[i+1].text].class != 0) {
+			t.text = "minus"
 		}
 		// "No. 5" = "#5" = "number 5"
 		if t.text == "no" && i+1 < len(toks) && (toks[i+1].kind == numberTok && (strings.HasPrefix(t.post, ".") || t.cap) ||
@@ -406,8 +481,9 @@ func rewriteWords(toks []token, hasLower bool) []token {
 				if k == 0 && m == 0 {
 					nt.brk, nt.sep = t.brk, t.sep
 				}
-				if fillers[word] && !(word == "mm" && prev != nil && (prev.kind == numberTok || numberWords[prev.text].class != 0)) {
-					// ("15 mm" is millimeters, units.go)
+				if fillers[word] && !(word == "mm" && (prev != nil && (prev.kind == numberTok || numberWords[prev.text].class != 0) ||
+					i+1 < len(toks) && (toks[i+1].text == "squared" || toks[i+1].text == "cubed"))) {
+					// ("15 mm" and "mm squared" are millimeters, units.go)
 					pendingBrk = pendingBrk || nt.brk
 					continue
 				}
