@@ -187,7 +187,7 @@ func countReason(reasons map[string]*ReasonCount, round harness.LevelResult, r h
 // errored session counts as all deletions, whatever text it received.
 func ScoreSession(r harness.SessionResult) (counts wer.Counts, reordered bool) {
 	if r.Outcome == harness.Failed || r.Outcome == harness.Errored {
-		return wer.Counts{Deletions: len(wer.Normalize(r.Reference))}, false
+		return wer.Counts{Deletions: len(wer.Words(r.Reference))}, false
 	}
 	return wer.ScoreSegments(wer.SplitSentences(r.Reference), r.Segments)
 }

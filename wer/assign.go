@@ -79,13 +79,13 @@ func ScoreSegments(refSentences []string, hypSegments []string) (counts Counts, 
 	refs := make([][]string, len(refSentences))
 	var refAll []string
 	for i, s := range refSentences {
-		refs[i] = Normalize(s)
+		refs[i] = Words(s)
 		refAll = append(refAll, refs[i]...)
 	}
 	segs := make([][]string, len(hypSegments))
 	var hypAll []string
 	for j, s := range hypSegments {
-		segs[j] = Normalize(s)
+		segs[j] = Words(s)
 		hypAll = append(hypAll, segs[j]...)
 	}
 	inOrder := Align(refAll, hypAll)

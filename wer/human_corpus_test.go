@@ -174,7 +174,7 @@ func TestHumanCorpusAgreement(t *testing.T) {
 	var all tally
 	var report strings.Builder
 	for _, p := range pairs {
-		ref, hyp := Normalize(p.Ref), Normalize(p.Hyp)
+		ref, hyp := Words(p.Ref), Words(p.Hyp)
 		got := Align(ref, hyp).Errors()
 		c := perCat[p.Category]
 		if c == nil {

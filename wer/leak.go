@@ -36,7 +36,7 @@ func FindLeaks(refs []string, segments [][]string) []Leak {
 	normRefs := make([][]string, len(refs))
 	vocab := make([]map[string]bool, len(refs))
 	for i, r := range refs {
-		normRefs[i] = Normalize(r)
+		normRefs[i] = Words(r)
 		vocab[i] = make(map[string]bool, len(normRefs[i]))
 		for _, w := range normRefs[i] {
 			vocab[i][w] = true
@@ -48,7 +48,7 @@ func FindLeaks(refs []string, segments [][]string) []Leak {
 			break
 		}
 		for _, text := range segs {
-			seg := Normalize(text)
+			seg := Words(text)
 			if len(seg) < LeakMinWords {
 				continue
 			}

@@ -1,5 +1,7 @@
 package wer
 
+import "strings"
+
 // Text normalization for WER scoring, one file a step: unicode.go and
 // tokenize.go (steps 1-2), words.go and spelling.go (3), numbers.go (4),
 // fractions.go (5) and units.go (6). RULES.md lists every rule with its
@@ -61,6 +63,10 @@ package wer
 //     us"; every other 's (possessives, "John's here") is kept as written,
 //     and "James'" is "james's". "ain't", "o'clock" and other apostrophe
 //     words stay as they are.
+//   - Decimals are one word here ("3.14" = "three point one four"; "0.5"
+//     = ".5" = "point five"); Words, what WER aligns, says them digit by
+//     digit after the point ("3 point 1 4"), so a wrong digit after the
+//     point is one error and two swapped digits are two.
 //   - Times: "10:00" -> "10 o'clock", "10:00 am" -> "10 am" (matching
 //     "ten a.m."); "10:30" -> "10 30" (matching "ten thirty"); "9:05" ->
 //     "9 0 5" (matching "nine oh five").
@@ -105,6 +111,47 @@ func Normalize(s string) []string {
 		}
 	}
 	return out
+}
+
+// Words is what WER aligns: the words of Normalize, with each decimal
+// number split the way it is said, "3.14" -> "3 point 1 4" (as "three point
+// one four"), so that two swapped or wrong digits after the point count as
+// the two errors a listener hears, not as one wrong number. Normalize keeps
+// a decimal one word, so that normalizing its output changes nothing; the
+// split words are for alignment only.
+func Words(s string) []string {
+	norm := Normalize(s)
+	out := make([]string, 0, len(norm))
+	for _, w := range norm {
+		out = appendDecimal(out, w)
+	}
+	return out
+}
+
+// appendDecimal appends w to out, a decimal number as it is said: its
+// whole part, "point" and each digit after the point ("3.14" -> "3 point 1
+// 4", as "three point one four"), so that two swapped or wrong digits after
+// the point count as the two errors a listener hears, not as one wrong
+// number. Any other word is appended as it is.
+func appendDecimal(out []string, w string) []string {
+	whole, frac, ok := strings.Cut(w, ".")
+	if !ok || whole == "" || frac == "" || !allDigits(whole) || !allDigits(frac) {
+		return append(out, w)
+	}
+	out = append(out, whole, "point")
+	for _, d := range frac {
+		out = append(out, string(d))
+	}
+	return out
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 var scalePlurals = map[string]string{

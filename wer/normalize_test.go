@@ -233,7 +233,7 @@ func testSeed() int64 {
 // golden table's input and output columns (comments left out).
 var goldenDigests = map[string]string{
 	"1": "96a2a1542daf0c51b254781a1e613379e3c27024f5e208e1915355c5e9b78528",
-	"2": "0460c883eae666363693ac6c708e7470611db23047a13c2d92d676fc200fbbdd",
+	"2": "72f42988458981d846c4930d2c47bb0528d57d45b6fb855cdecb39b9e2b0d478",
 }
 
 // TestNormalizerVersionTracksTheGoldenTable keeps NormalizerVersion honest:
@@ -250,4 +250,26 @@ func TestNormalizerVersionTracksTheGoldenTable(t *testing.T) {
 	assert.Equal(t, want, got, "testdata/normalize_golden.tsv changed under NormalizerVersion %q: "+
 		"if an output changed, bump NormalizerVersion and record the new digest for it; "+
 		"if rows were only added, record the new digest under the current version", NormalizerVersion)
+}
+
+// TestWordsSayDecimalsDigitByDigit: what WER aligns splits a decimal the
+// way it is said, so each wrong digit after the point is one error.
+func TestWordsSayDecimalsDigitByDigit(t *testing.T) {
+	assert.Equal(t, []string{"pi", "is", "3", "point", "1", "4"}, Words("Pi is 3.14."))
+	assert.Equal(t, Words("pi is three point one four"), Words("Pi is 3.14."))
+	assert.Equal(t, []string{"0", "point", "5"}, Words("point five"))
+	assert.Equal(t, []string{"2", "point", "5", "percent"}, Words("2.5%"))
+	assert.Equal(t, []string{"3.14"}, Normalize("3.14"), "Normalize keeps a decimal one word")
+	for _, tc := range []struct {
+		ref, hyp string
+		errors   int
+	}{
+		{"three point one four", "3.41", 2},
+		{"nine point five eight", "9.85", 2},
+		{"three point one four", "3.15", 1},
+		{"three point one four", "4.14", 1},
+		{"one and a half", "1.5", 0},
+	} {
+		assert.Equal(t, tc.errors, Align(Words(tc.ref), Words(tc.hyp)).Errors(), "%q vs %q", tc.ref, tc.hyp)
+	}
 }

@@ -334,7 +334,11 @@ func contextAbbreviation(w string, toks []token, i int, prev *token, hasLower bo
 			nextName = true
 		}
 	}
-	afterWord := prev != nil && !t.brk && (prev.kind == numberTok || prev.kind == wordTok && (prev.cap || !hasLower))
+	// A street name comes before "Dr." or "St.": a number or a capitalized
+	// word, but not a capitalized "The" or "A" opening a sentence ("The Dr.
+	// to Fort Worth" is no drive).
+	afterWord := prev != nil && !t.brk && (prev.kind == numberTok ||
+		prev.kind == wordTok && (prev.cap && !sentenceStarters[prev.text] || !hasLower))
 	if w == "ft" {
 		// "6 ft" is read with the units, after numbers (units.go).
 		if nextName && t.cap {

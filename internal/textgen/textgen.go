@@ -75,7 +75,7 @@ func Extend(given []string, n int, seed int64) []string {
 		var text []int32
 		var sents [][]int32
 		for _, s := range wer.SplitSentences(t) {
-			w := g.index.words(wer.Normalize(s))
+			w := g.index.words(wer.Words(s))
 			sents = append(sents, w)
 			text = append(text, w...)
 		}
@@ -126,7 +126,7 @@ func (g *generator) sentences() ([]string, [][]string) {
 	words := 0
 	for i := range sents {
 		sents[i] = g.sentence()
-		norm[i] = wer.Normalize(sents[i])
+		norm[i] = wer.Words(sents[i])
 		words += len(strings.Fields(sents[i]))
 	}
 	if words < MinWords || words > MaxWords {
