@@ -260,6 +260,30 @@ func TestBuildErrors(t *testing.T) {
 	}
 }
 
+// TestBuildWarnsOfRecordingsWithoutTrailingSilence: a recording that ends
+// in speech gets its end of speech at the last sample, and a warning says
+// so and what to do; one with speech_end given does not.
+func TestBuildWarnsOfRecordingsWithoutTrailingSilence(t *testing.T) {
+	root := t.TempDir()
+	speech := speech16k(t)
+	cut := speech[:len(speech)*6/10] // mid-sentence
+	write(t, filepath.Join(root, "cut.wav"), ttspool.EncodeWAV(cut, ttspool.SampleRate))
+	write(t, filepath.Join(root, "whole.wav"), ttspool.EncodeWAV(speech, ttspool.SampleRate))
+	manifest := filepath.Join(root, "m.json")
+	write(t, manifest, []byte(`{"audio_filepath": "cut.wav", "text": "a"}`+"\n"+
+		`{"audio_filepath": "whole.wav", "text": "b"}`+"\n"+
+		`{"audio_filepath": "cut.wav", "text": "c", "speech_end": 1.5}`+"\n"))
+	utts, err := LoadManifest(manifest)
+	require.NoError(t, err)
+	clips, warnings, err := Build(t.Context(), utts)
+	require.NoError(t, err)
+	assert.InDelta(t, clips[0].Duration().Seconds(), clips[0].SpeechEnd.Seconds(), 0.01)
+	assert.Less(t, clips[1].SpeechEnd, clips[1].Duration()-100*time.Millisecond)
+	require.Len(t, warnings, 1)
+	assert.Contains(t, warnings[0], "1 of 3 recordings have no trailing silence by the energy rule ("+filepath.Join(root, "cut.wav")+")")
+	assert.Contains(t, warnings[0], "give speech_end")
+}
+
 func TestDuplicates(t *testing.T) {
 	utts := []Utterance{
 		{Path: "a.wav", Text: "Hello, world."},

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -118,6 +119,7 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
+	var endless []string
 	for i, e := range errs {
 		if e != nil {
 			return nil, nil, e
@@ -125,8 +127,29 @@ feed:
 		if warn[i] != "" {
 			warnings = append(warnings, warn[i])
 		}
+		// Within one 10 ms energy frame of the end: the last sample of a
+		// waveform cut mid-word may itself be a zero crossing.
+		if utts[i].SpeechEnd == 0 && clips[i].Duration()-clips[i].SpeechEnd < 10*time.Millisecond {
+			endless = append(endless, utts[i].Path)
+		}
+	}
+	if len(endless) > 0 {
+		warnings = append(warnings, endlessWarning(endless, len(utts)))
 	}
 	return clips, warnings, nil
+}
+
+// endlessWarning says that the energy rule found speech up to the last
+// sample of some recordings, naming the first few.
+func endlessWarning(paths []string, total int) string {
+	const shown = 3
+	names := strings.Join(paths[:min(shown, len(paths))], ", ")
+	if len(paths) > shown {
+		names += fmt.Sprintf(" and %d more", len(paths)-shown)
+	}
+	return fmt.Sprintf("%d of %d recordings have no trailing silence by the energy rule (%s): they end in speech, or their noise floor is within 40 dB of the speech, "+
+		"so their end of speech is taken at the last sample and EOS latency is measured from there; "+
+		"if they have silence at the end, give speech_end (seconds, from word timestamps) in a -manifest", len(paths), total, names)
 }
 
 func build(u Utterance) (ttspool.Clip, string, error) {
