@@ -44,6 +44,9 @@ type RecordHeader struct {
 	// Flags holds every flag's value by name, the API key left out.
 	Flags  map[string]string `json:"flags"`
 	Levels []int             `json:"levels"`
+	// AudioSource names where the audio came from (audioSource); the
+	// "audio" line that follows once the clips are ready adds their digest.
+	AudioSource string `json:"audio_source,omitempty"`
 }
 
 // recordSession is one session line.
@@ -192,6 +195,8 @@ type Record struct {
 	// Skipped says what could not be used: a torn last line, a round
 	// whose closing line is missing.
 	Skipped []string
+	// Audio is the record's audio line; nil in a record without one.
+	Audio *RecordAudio
 }
 
 // ReadRecord reads the record at path.
@@ -240,6 +245,11 @@ func readRecord(r io.Reader) (*Record, error) {
 			}
 			if rec.Header.Schema != RecordSchema {
 				return nil, fmt.Errorf("record schema %d, this sttbench reads schema %d", rec.Header.Schema, RecordSchema)
+			}
+		case kind.Kind == "audio":
+			rec.Audio = &RecordAudio{}
+			if err := json.Unmarshal(data, rec.Audio); err != nil {
+				return nil, fmt.Errorf("line %d: %w", line, err)
 			}
 		case kind.Kind == "session":
 			var s recordSession
