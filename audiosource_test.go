@@ -256,3 +256,46 @@ func TestEspeakEndToEnd(t *testing.T) {
 	require.NoError(t, r2.Finish(&bytes.Buffer{}))
 	assert.Contains(t, warnings2.String(), "espeak: 2/2 clips (2 cached)")
 }
+
+// TestManifestSpeechEndSetsEOS streams two recordings in the reference
+// voice, one with a speech_end: each session's EOS is its stream start plus
+// the end of speech, from the energy rule for the first and from
+// speech_end (less the leading silence cut) for the second.
+func TestManifestSpeechEndSetsEOS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	const rate = 24000
+	texts := []string{"mike november oscar", "papa quebec romeo"}
+	var manifest bytes.Buffer
+	var spoken [2]float64 // seconds of speech after the voice's 100 ms lead
+	for i, text := range texts {
+		pcm := voice.Synthesize(text, rate)
+		// The voice leaves 100 ms before its first tone and 300 ms after its last.
+		spoken[i] = float64(len(pcm))/rate - 0.4
+		pcm = append(pcm, make([]int16, rate)...) // a second more of silence
+		name := fmt.Sprintf("r%d.wav", i)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), ttspool.EncodeWAV(pcm, rate), 0o644))
+		line := fmt.Sprintf(`{"audio_filepath": %q, "text": %q`, name, text)
+		if i == 1 {
+			// An aligner that put the end of the last word 250 ms late.
+			line += fmt.Sprintf(`, "speech_end": %.4f`, 0.1+spoken[i]+0.25)
+		}
+		fmt.Fprintln(&manifest, line+"}")
+	}
+	path := filepath.Join(dir, "m.json")
+	require.NoError(t, os.WriteFile(path, manifest.Bytes(), 0o644))
+	cfg := testConfig(t, "", 2)
+	cfg.Manifest = path
+	_, rows := runLevels(t, cfg)
+	require.Len(t, rows, 1)
+	assert.Equal(t, Float(0), rows[0].WER)
+	_, _, sessions := recordLines(t, cfg.Record, 2)
+	require.Len(t, sessions, 2)
+	eos := func(s harness.SessionResult) float64 { return s.EOS.Sub(s.Start).Seconds() }
+	assert.InDelta(t, spoken[0], eos(sessions[0]), 0.005, "the energy rule: the end of the last tone")
+	assert.InDelta(t, spoken[1]+0.25, eos(sessions[1]), 0.005, "speech_end, less the 100 ms lead cut")
+	assert.InDelta(t, spoken[1]+0.25+ttspool.TrailingSilence.Seconds(), sessions[1].AudioDuration.Seconds(), 0.005)
+}
