@@ -47,7 +47,7 @@ var audioExts = []string{".wav", ".flac"}
 
 // LoadDir lists the utterances of dir: every NAME.wav or NAME.flac with a
 // NAME.txt beside it holding the reference text, in order of NAME. Other
-// files are ignored. An audio file without its text, a text without its
+// files, and hidden ones, are ignored. An audio file without its text, a text without its
 // audio, NAME.wav and NAME.flac both, an empty text, or a directory with no
 // utterances is an error naming the file.
 func LoadDir(dir string) ([]Utterance, error) {
@@ -58,10 +58,11 @@ func LoadDir(dir string) ([]Utterance, error) {
 	audio := map[string]string{} // NAME → file name
 	texts := map[string]bool{}
 	for _, e := range entries {
-		if e.IsDir() {
+		name := e.Name()
+		// Hidden files (macOS's ._NAME.wav beside NAME.wav) are not recordings.
+		if e.IsDir() || strings.HasPrefix(name, ".") {
 			continue
 		}
-		name := e.Name()
 		ext := strings.ToLower(filepath.Ext(name))
 		stem := strings.TrimSuffix(name, filepath.Ext(name))
 		switch {

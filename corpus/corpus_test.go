@@ -100,6 +100,7 @@ func TestLoadDir(t *testing.T) {
 	write(t, filepath.Join(dir, "c.wav"), ttspool.EncodeWAV(resample16(speech, 8000), 8000))
 	write(t, filepath.Join(dir, "c.txt"), []byte("third"))
 	write(t, filepath.Join(dir, "notes.md"), []byte("ignored"))
+	write(t, filepath.Join(dir, "._a.flac"), []byte("resource fork, ignored"))
 
 	utts, err := LoadDir(dir)
 	require.NoError(t, err)
