@@ -47,9 +47,9 @@ var audioExts = []string{".wav", ".flac"}
 
 // LoadDir lists the utterances of dir: every NAME.wav or NAME.flac with a
 // NAME.txt beside it holding the reference text, in order of NAME. Other
-// files, and hidden ones, are ignored. An audio file without its text, a text without its
-// audio, NAME.wav and NAME.flac both, an empty text, or a directory with no
-// utterances is an error naming the file.
+// files, and hidden ones, are ignored. An audio file without its text, a
+// text without its audio, NAME.wav and NAME.flac both, an empty text, or a
+// directory with no utterances is an error naming the file.
 func LoadDir(dir string) ([]Utterance, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
