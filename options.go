@@ -30,7 +30,7 @@ var Options = []Option{
 	{Name: "stt-url", Env: "STT_URL", Default: "ws://localhost:8000/ws",
 		Usage: "STT WebSocket URL; `embedded` (optionally `embedded?wer=0.1&leak=0.5...`) starts the built-in reference service"},
 	{Name: "tts-url", Env: "TTS_URL", Default: "http://localhost:8004/tts",
-		Usage: "Chatterbox-compatible TTS URL (POST /tts); `embedded` starts the built-in reference TTS"},
+		Usage: "Chatterbox-compatible TTS URL (POST /tts); `embedded` starts the built-in reference TTS; `espeak` speaks the texts locally with espeak-ng"},
 	{Name: "api-key", Env: "STT_API_KEY", Secret: true, Usage: "sent as `Authorization: Bearer <key>`; never printed or written"},
 	{Name: "concurrency", Env: "STTBENCH_CONCURRENCY", Default: "1,5,10,20,30,40", Usage: "comma-separated concurrency levels"},
 	{Name: "output", Env: "STTBENCH_OUTPUT", Default: "benchmark_results.csv", Usage: "CSV file written after the run (`-` or empty: none)"},
@@ -44,7 +44,10 @@ var Options = []Option{
 	{Name: "phase", Env: "STTBENCH_PHASE", Default: "spread", Usage: "stream start phases: `spread` (session i of n starts i/n of a frame after the level's origin, as independent callers do) or `aligned` (one origin for all: every frame of a tick leaves in one burst, a worst case)"},
 	{Name: "probe", Env: "STTBENCH_PROBE", Default: "false", Bool: true, Usage: "run one verbose session, print its timeline and a verdict, then exit"},
 	{Name: "texts", Env: "STTBENCH_TEXTS", Usage: "reference texts file, one per line; session i speaks text i (empty: the built-in set, testdata/reference_texts.txt compiled in)"},
-	{Name: "voice", Env: "STTBENCH_VOICE", Default: "Emily.wav", Usage: "TTS predefined voice"},
+	{Name: "voice", Env: "STTBENCH_VOICE", Default: "Emily.wav", Usage: "TTS predefined voice; with -tts-url espeak, the espeak-ng voice (e.g. en-gb; the default Emily.wav means en-us)"},
+	{Name: "audio", Env: "STTBENCH_AUDIO", Usage: "directory of recordings to stream instead of synthesized speech: NAME.wav or NAME.flac, each with NAME.txt holding its reference text; session i speaks recording i, in name order"},
+	{Name: "manifest", Env: "STTBENCH_MANIFEST", Usage: "NeMo manifest of recordings to stream instead of synthesized speech: JSON lines with audio_filepath (relative to the manifest), text, optional duration and speech_end (seconds)"},
+	{Name: "shuffle-seed", Env: "STTBENCH_SHUFFLE_SEED", Usage: "with -audio or -manifest: use the recordings in an order shuffled by this seed (empty: file order)"},
 	{Name: "seed", Env: "STTBENCH_SEED", Default: "42", Usage: "TTS seed (fixed, so clips are reproducible and cacheable)"},
 	{Name: "tts-timeout", Env: "STTBENCH_TTS_TIMEOUT", Default: "2m", Usage: "longest wait for the TTS service's answer to one clip, connection to last byte"},
 	{Name: "cache-dir", Env: "STTBENCH_CACHE_DIR", Default: ".sttbench-cache", Usage: "disk cache of synthesized clips"},
@@ -111,6 +114,12 @@ type Config struct {
 	// SearchMax is zero when there is no search.
 	SLO                  SLO
 	SearchMin, SearchMax int
+	// Audio is a directory of recordings and Manifest a NeMo manifest of
+	// them (-audio, -manifest); both empty means synthesized speech.
+	Audio, Manifest string
+	// Shuffle uses the recordings in an order drawn from ShuffleSeed.
+	Shuffle     bool
+	ShuffleSeed uint64
 }
 
 // DefaultValue is the flag's default: the environment variable when set,
@@ -152,9 +161,10 @@ func ParseConfig(value func(name string) string) (Config, error) {
 	}
 	if c.TTSURL == "" {
 		bad("tts-url", "empty; give http://HOST:PORT/tts or embedded")
-	} else if !isEmbedded(c.TTSURL) && !strings.HasPrefix(c.TTSURL, "http://") && !strings.HasPrefix(c.TTSURL, "https://") {
-		bad("tts-url", "must start with http:// or https://, or be embedded")
+	} else if !isEmbedded(c.TTSURL) && !isEspeak(c.TTSURL) && !strings.HasPrefix(c.TTSURL, "http://") && !strings.HasPrefix(c.TTSURL, "https://") {
+		bad("tts-url", "must start with http:// or https://, or be embedded or espeak")
 	}
+	parseAudioSource(&c, value, bad)
 	levels, err := parseLevels(value("concurrency"))
 	if err != nil {
 		bad("concurrency", err.Error())

@@ -49,6 +49,9 @@ type RecordHeader struct {
 	Shard *RecordShard `json:"shard,omitempty"`
 	// Load is the load model that produced the record (absent: ramp).
 	Load LoadParams `json:"load"`
+	// AudioSource names where the audio came from (audioSource); the
+	// "audio" line that follows once the clips are ready adds their digest.
+	AudioSource string `json:"audio_source,omitempty"`
 }
 
 // recordSession is one session line.
@@ -199,6 +202,8 @@ type Record struct {
 	Skipped []string
 	// Capacity holds the answers of capacity searches ("capacity" lines).
 	Capacity []CapacityResult
+	// Audio is the record's audio line; nil in a record without one.
+	Audio *RecordAudio
 }
 
 // ReadRecord reads the record at path.
@@ -247,6 +252,11 @@ func readRecord(r io.Reader) (*Record, error) {
 			}
 			if rec.Header.Schema != RecordSchema {
 				return nil, fmt.Errorf("record schema %d, this sttbench reads schema %d", rec.Header.Schema, RecordSchema)
+			}
+		case kind.Kind == "audio":
+			rec.Audio = &RecordAudio{}
+			if err := json.Unmarshal(data, rec.Audio); err != nil {
+				return nil, fmt.Errorf("line %d: %w", line, err)
 			}
 		case kind.Kind == "session":
 			var s recordSession

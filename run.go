@@ -53,6 +53,10 @@ type Run struct {
 	loadRan    bool          // an open load model has run (it runs once)
 	loadMinute time.Duration // the length of a row of an open model; zero: a minute
 
+	// audioSource describes the clips' source once they are prepared,
+	// when preparing learnt more than the flags say (espeak-ng's version).
+	audioSource string
+
 	mu      sync.Mutex
 	lastEnd time.Time
 	sched   schedule        // shards and -start-at (shard.go)
@@ -118,6 +122,7 @@ func (r *Run) startRecord() error {
 	rec, err := CreateRecord(r.Config.Record, RecordHeader{
 		Tool: toolVersion(), Normalizer: NormalizerVersion, Start: time.Now(), Host: host,
 		Flags: r.Config.Flags, Levels: r.Config.Levels, Shard: r.recordShard(), Load: r.Config.Load,
+		AudioSource: audioSource(r.Config),
 	})
 	if err != nil {
 		return fmt.Errorf("-record %s: %w", r.Config.Record, err)
@@ -147,12 +152,16 @@ func (r *Run) setup(sessions int) error {
 	if r.clips, err = r.prepareClips(sessions); err != nil {
 		return err
 	}
+	r.recordAudio()
 	r.gpu = startGPUMonitor(r.ctx, r.Config, r.Warn)
 	return nil
 }
 
 // prepareClips synthesizes (or takes from the cache) one clip per session.
 func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {
+	if r.Config.Audio != "" || r.Config.Manifest != "" {
+		return r.prepareRecordings(sessions)
+	}
 	all, err := LoadTexts(r.Config.Texts)
 	if err != nil {
 		return nil, fmt.Errorf("reference texts: %w", err)
@@ -167,6 +176,9 @@ func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {
 		fmt.Fprintf(r.Warn, "sttbench: warning: %s\n", warning)
 	}
 	texts = r.shardTexts(texts)
+	if isEspeak(r.Config.TTSURL) {
+		return r.espeakClips(texts)
+	}
 	// A redrawn progress line suits a terminal; a log gets whole lines,
 	// one per tenth of the clips, all before the first benchmark line.
 	tcfg := ttspool.Config{
