@@ -52,6 +52,7 @@ var Options = []Option{
 	{Name: "leak-max", Env: "STTBENCH_LEAK_MAX", Default: "0", Usage: "TestGate: most sessions with leaked text per level"},
 	{Name: "fail-max", Env: "STTBENCH_FAIL_MAX", Default: "0", Usage: "TestGate: most failed or errored sessions per level"},
 	{Name: "eos-p95-max", Env: "STTBENCH_EOS_P95_MAX", Usage: "TestGate: highest acceptable EOS p95 (e.g. 800ms; empty: off)"},
+	{Name: "plots", Env: "STTBENCH_PLOTS", Usage: "directory for PNG pictures of the run (EOS, WER, GPU, send lag against concurrency; EOS distribution per level), written after the run beside the CSV (empty: none); created if missing, its parent must exist"},
 }
 
 // Config is the parsed, validated command line.
@@ -85,6 +86,8 @@ type Config struct {
 	LeakMax, FailMax       int
 	// EOSP95Max is zero when the bound is off.
 	EOSP95Max time.Duration
+	// Plots is the directory of the run's pictures (-plots); empty: none.
+	Plots string
 }
 
 // DefaultValue is the flag's default: the environment variable when set,
@@ -154,6 +157,7 @@ func ParseConfig(value func(name string) string) (Config, error) {
 	c.LevelPause = duration("level-pause", false)
 	c.TTSTimeout = duration("tts-timeout", false)
 	c.EOSP95Max = duration("eos-p95-max", true)
+	c.Plots = strings.TrimSpace(value("plots"))
 	switch value("phase") {
 	case "spread":
 	case "aligned":

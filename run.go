@@ -435,6 +435,9 @@ func (r *Run) Finish(w io.Writer) error {
 			fmt.Fprintf(w, "results written to %s\n", out)
 		}
 	}
+	if r.Config.Plots != "" {
+		errs = append(errs, r.writePlots(w, levels, byLevel, rows))
+	}
 	if r.Config.Record != "" && r.recStarted {
 		fmt.Fprintf(w, "run record written to %s (re-report it: go run ./cmd/sttbench report %s)\n", r.Config.Record, r.Config.Record)
 	}
