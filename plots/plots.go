@@ -269,6 +269,14 @@ func distribution(runs []Run, title func(string) string, bound *Bound) Panel {
 	for _, n := range levels {
 		p.Ticks = append(p.Ticks, fmt.Sprint(n))
 	}
+	if len(runs) == 1 {
+		// One run: each level's tick says how many latencies its box is of.
+		for j, row := range runs[0].Rows {
+			if j < len(runs[0].Latencies) {
+				p.Ticks[at[row.Concurrency]] += fmt.Sprintf(" (n=%d)", len(runs[0].Latencies[j]))
+			}
+		}
+	}
 	width := 0.8 / float64(len(runs))
 	for i, run := range runs {
 		for j, row := range run.Rows {

@@ -34,6 +34,10 @@ const (
 	pointSize  = 11
 )
 
+// sans is the font variant of every text: Liberation Sans, which gonum
+// embeds.
+const sans = "Sans"
+
 // Write draws the runs' pictures (Figures) into dir as PNG files, creating
 // dir if it is missing (its parent must exist), and returns the paths
 // written, in Files' order. Each file replaces an earlier one only once
@@ -80,7 +84,7 @@ func Render(f Figure) ([]byte, error) {
 	dc := draw.New(c)
 	grid := make([][]*plot.Plot, len(f.Panels))
 	for i, p := range f.Panels {
-		pl, err := newPlot(p, f.Width)
+		pl, err := newPlot(p, f.Width, f.Height/len(f.Panels))
 		if err != nil {
 			return nil, err
 		}
@@ -104,22 +108,28 @@ func Render(f Figure) ([]byte, error) {
 }
 
 // newPlot is one panel as a gonum plot.
-func newPlot(p Panel, widthPx int) (*plot.Plot, error) {
+func newPlot(p Panel, widthPx, heightPx int) (*plot.Plot, error) {
 	pl := plot.New()
 	pl.Title.Text = p.Title
 	pl.Title.TextStyle.Font.Size = titleSize
+	pl.Title.TextStyle.Font.Variant = sans
 	pl.Title.Padding = vg.Points(10)
 	pl.X.Label.Text, pl.Y.Label.Text = p.XLabel, p.YLabel
 	for _, a := range []*plot.Axis{&pl.X, &pl.Y} {
 		a.Label.TextStyle.Font.Size = labelSize
+		a.Label.TextStyle.Font.Variant = sans
 		a.Tick.Label.Font.Size = tickSize
+		a.Tick.Label.Font.Variant = sans
 		a.Width = vg.Points(1)
 	}
 	pl.Legend.TextStyle.Font.Size = legendSize
+	pl.Legend.TextStyle.Font.Variant = sans
+	pl.Legend.Padding = vg.Points(5)
 	pl.Legend.Top, pl.Legend.Left = true, true
 	pl.Legend.ThumbnailWidth = vg.Points(40)
 	pl.Legend.XOffs, pl.Legend.YOffs = vg.Points(10), -vg.Points(6)
 	pl.Add(plotter.NewGrid())
+	entries := 0 // in the legend
 
 	var xs []float64
 	for _, s := range p.Lines {
@@ -138,6 +148,7 @@ func newPlot(p Panel, widthPx int) (*plot.Plot, error) {
 		points.Color, points.Shape, points.Radius = plotutil.Color(s.Color), plotutil.Shape(s.Dash), vg.Points(4)
 		pl.Add(line, points)
 		pl.Legend.Add(s.Name, line, points)
+		entries++
 		if slices.ContainsFunc(labels, func(l string) bool { return l != "" }) {
 			l, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: labels})
 			if err != nil {
@@ -145,6 +156,7 @@ func newPlot(p Panel, widthPx int) (*plot.Plot, error) {
 			}
 			for i := range l.TextStyle {
 				l.TextStyle[i].Font.Size = pointSize
+				l.TextStyle[i].Font.Variant = sans
 				l.TextStyle[i].Color = plotutil.Color(s.Color)
 			}
 			l.Offset = vg.Point{X: vg.Points(6), Y: vg.Points(6)}
@@ -152,11 +164,15 @@ func newPlot(p Panel, widthPx int) (*plot.Plot, error) {
 		}
 	}
 	if len(p.Boxes) > 0 {
-		if err := addBoxes(pl, p, widthPx); err != nil {
+		n, err := addBoxes(pl, p, widthPx)
+		if err != nil {
 			return nil, err
 		}
+		entries += n
 	} else {
 		pl.X.Min = min(pl.X.Min, 0)
+		// Room right of the last point for its label.
+		pl.X.Max += 0.06 * (pl.X.Max - pl.X.Min)
 		if levels := distinct(xs); len(levels) <= 15 {
 			ticks := make(plot.ConstantTicks, len(levels))
 			for i, x := range levels {
@@ -167,9 +183,10 @@ func newPlot(p Panel, widthPx int) (*plot.Plot, error) {
 	}
 	if b := p.Bound; b != nil {
 		f := plotter.NewFunction(func(float64) float64 { return b.Y })
-		f.Color, f.Width, f.Dashes = color.RGBA{R: 200, A: 255}, vg.Points(2), []vg.Length{vg.Points(10), vg.Points(5)}
+		f.Color, f.Width, f.Dashes = color.Black, vg.Points(2), []vg.Length{vg.Points(10), vg.Points(5)}
 		pl.Add(f)
 		pl.Legend.Add(b.Name, f)
+		entries++
 		pl.Y.Max = max(pl.Y.Max, b.Y*1.05)
 	}
 	// Every quantity drawn is naturally zero-based; a negative latency
@@ -178,13 +195,20 @@ func newPlot(p Panel, widthPx int) (*plot.Plot, error) {
 	if pl.Y.Max <= pl.Y.Min {
 		pl.Y.Max = pl.Y.Min + 1
 	}
-	// Room above the highest point for its label and the legend.
-	pl.Y.Max += 0.12 * (pl.Y.Max - pl.Y.Min)
+	// Room above the highest point for its label and the legend (at the
+	// top left): about 26 px a legend entry in a data area of the panel's
+	// height less its title and X axis.
+	need, avail := float64(26*entries+30), float64(heightPx-160)
+	if avail < 2*need {
+		avail = 2 * need
+	}
+	pl.Y.Max += need / (avail - need) * (pl.Y.Max - pl.Y.Min)
 	return pl, nil
 }
 
-// addBoxes draws the panel's box plots at their nominal positions.
-func addBoxes(pl *plot.Plot, p Panel, widthPx int) error {
+// addBoxes draws the panel's box plots at their nominal positions and
+// returns the number of legend entries it added.
+func addBoxes(pl *plot.Plot, p Panel, widthPx int) (int, error) {
 	runs := 0
 	for _, b := range p.Boxes {
 		runs = max(runs, b.Color+1)
@@ -195,7 +219,7 @@ func addBoxes(pl *plot.Plot, p Panel, widthPx int) error {
 	for _, b := range p.Boxes {
 		bp, err := plotter.NewBoxPlot(width, b.X, plotter.Values(b.Values))
 		if err != nil {
-			return fmt.Errorf("box of conc=%d: %w", b.Concurrency, err)
+			return 0, fmt.Errorf("box of conc=%d: %w", b.Concurrency, err)
 		}
 		c := plotutil.Color(b.Color)
 		bp.BoxStyle.Color, bp.BoxStyle.Width = c, vg.Points(1.5)
@@ -204,14 +228,18 @@ func addBoxes(pl *plot.Plot, p Panel, widthPx int) error {
 		bp.GlyphStyle.Color, bp.GlyphStyle.Radius = c, vg.Points(3)
 		bp.FillColor = fade(c)
 		pl.Add(bp)
-		if b.Name != "" && !named[b.Name] {
-			named[b.Name] = true
-			pl.Legend.Add(b.Name, swatch{c})
+		name := b.Name
+		if name == "" {
+			name = "ok sessions: box quartiles, bar median, whiskers to 1.5 IQR"
+		}
+		if !named[name] {
+			named[name] = true
+			pl.Legend.Add(name, swatch{c})
 		}
 	}
 	pl.NominalX(p.Ticks...)
 	pl.X.Min, pl.X.Max = -0.5, float64(len(p.Ticks))-0.5
-	return nil
+	return len(named), nil
 }
 
 // swatch is a legend entry of a filled square in a run's colour.
