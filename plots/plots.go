@@ -129,8 +129,9 @@ type Panel struct {
 // value (None) have no point: a missing figure is a gap, never a zero.
 type Series struct {
 	Name string
-	// Color and Dash index the palette: by statistic for one run, by run
-	// (colour) and statistic (dash) when comparing runs.
+	// Color and Dash index the palette: the dash by statistic (so lines
+	// that coincide still show), the colour by statistic for one run and by
+	// run when comparing runs.
 	Color, Dash int
 	Points      []Point
 }
@@ -174,7 +175,7 @@ func Figures(runs []Run, opt Options) []Figure {
 	line := func(k int, stat string, value func(sttbench.Row) (sttbench.Float, bool), label func(sttbench.Row) string) []Series {
 		var out []Series
 		for i, run := range runs {
-			s := Series{Name: stat, Color: k, Dash: 0}
+			s := Series{Name: stat, Color: k, Dash: k}
 			if multi {
 				s.Name, s.Color, s.Dash = run.Name+" "+stat, i, k
 			}
@@ -243,7 +244,7 @@ func Figures(runs []Run, opt Options) []Figure {
 		add(gpu)
 	}
 	add(Figure{File: FileSendLag, Width: WidthPx, Height: HeightPx, Panels: []Panel{{
-		Title: title("client send lag"), XLabel: x, YLabel: "send lag (ms)",
+		Title: title("Client send lag"), XLabel: x, YLabel: "send lag (ms)",
 		Lines: concat(
 			line(0, "p99", always(func(r sttbench.Row) sttbench.Float { return r.SendLagP99Ms }), nil),
 			line(1, "max", always(func(r sttbench.Row) sttbench.Float { return r.SendLagMaxMs }), nil)),

@@ -90,15 +90,12 @@ func Render(f Figure) ([]byte, error) {
 		}
 		grid[i] = []*plot.Plot{pl}
 	}
-	if len(grid) == 1 {
-		grid[0][0].Draw(dc)
-	} else {
-		pad := vg.Points(12)
-		tiles := draw.Tiles{Rows: len(grid), Cols: 1, PadY: 2 * pad, PadTop: pad, PadBottom: pad, PadLeft: pad, PadRight: pad}
-		canvases := plot.Align(grid, tiles, dc)
-		for i := range grid {
-			grid[i][0].Draw(canvases[i][0])
-		}
+	// A margin round every panel, so no title or label touches the edge.
+	pad := vg.Points(10)
+	tiles := draw.Tiles{Rows: len(grid), Cols: 1, PadY: 2 * pad, PadTop: pad, PadBottom: pad / 2, PadLeft: pad / 2, PadRight: pad}
+	canvases := plot.Align(grid, tiles, dc)
+	for i := range grid {
+		grid[i][0].Draw(canvases[i][0])
 	}
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
