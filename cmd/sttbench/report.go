@@ -76,7 +76,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "sttbench: %s was scored with normalizer %q; this report re-scores it with %q\n",
 				path, v, sttbench.NormalizerVersion)
 		}
-		if len(rec.Levels) == 0 {
+		if *compare && len(rec.Levels) == 0 {
 			return fmt.Errorf("%s: no complete level to report", path)
 		}
 		recs = append(recs, rec)
@@ -106,6 +106,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		rec, err := sttbench.MergeRecords(recs)
 		if err != nil {
 			return err
+		}
+		if len(rec.Levels) == 0 {
+			return fmt.Errorf("%s: no complete level to report", strings.Join(fs.Args(), ", "))
 		}
 		fmt.Fprintln(stdout)
 		rows, err := sttbench.Report(stdout, rec.Levels, rec.ByLevel)
