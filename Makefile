@@ -1,5 +1,6 @@
 # sttbench: realtime streaming STT benchmark.
 #   make demo                              the default ramp against the built-in reference services
+#                                          (the table, benchmark_results.csv and the pictures in benchmark_plots/)
 #   make demo FAKE_GPU=1                   the same, with a stand-in nvidia-smi replaying a captured H200 run
 #   make bench STT_URL=ws://host:8000/ws TTS_URL=http://host:8004/tts
 #   STT_API_KEY=... make bench ...        the key goes in the environment (or API_KEY=...), never in ARGS:
@@ -31,7 +32,7 @@ endif
 
 demo: $(if $(FAKE_GPU),fake-nvidia-smi)
 	PATH="$(DEMO_PATH)" $(GO) test . -run '^$$' -bench 'BenchmarkStreaming' -benchtime 1x -timeout 0 \
-		-stt-url embedded -tts-url embedded -concurrency $(LEVELS) $(ARGS)
+		-stt-url embedded -tts-url embedded -concurrency $(LEVELS) -plots benchmark_plots $(ARGS)
 
 bench:
 	$(GO) test . -run '^$$' -bench 'BenchmarkStreaming' -benchtime $(BENCHTIME) -count $(COUNT) -timeout 0 \
@@ -73,4 +74,4 @@ fake-nvidia-smi:
 	$(GO) build -o $(FAKE_SMI_DIR)/nvidia-smi ./gpumon/internal/fakesmi/nvidia-smi
 
 clean:
-	rm -rf .sttbench-cache benchmark_results.csv benchmark_results.jsonl
+	rm -rf .sttbench-cache benchmark_results.csv benchmark_results.jsonl benchmark_plots

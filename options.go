@@ -67,6 +67,7 @@ var Options = []Option{
 	{Name: "arrival-seed", Env: "STTBENCH_ARRIVAL_SEED", Default: "1", Usage: "-load arrivals: seed of the arrival schedule (the same seed, rate and duration give the same schedule)"},
 	{Name: "slo", Env: "STTBENCH_SLO", Usage: "TestCapacity: the bounds a level must meet, e.g. `eos_p95<=800ms,wer<=5,fail<=0` (eos_p50, eos_p95, eos_mean, wer, fail, leak)"},
 	{Name: "search", Env: "STTBENCH_SEARCH", Usage: "TestCapacity: find the highest concurrency in MIN..MAX (e.g. 1..64) that meets -slo"},
+	{Name: "plots", Env: "STTBENCH_PLOTS", Usage: "directory for PNG pictures of the run (EOS, WER, GPU, send lag against concurrency; EOS distribution per level), written after the run beside the CSV (empty: none); created if missing, its parent must exist"},
 }
 
 // Config is the parsed, validated command line.
@@ -120,6 +121,8 @@ type Config struct {
 	// Shuffle uses the recordings in an order drawn from ShuffleSeed.
 	Shuffle     bool
 	ShuffleSeed uint64
+	// Plots is the directory of the run's pictures (-plots); empty: none.
+	Plots string
 }
 
 // DefaultValue is the flag's default: the environment variable when set,
@@ -196,6 +199,7 @@ func ParseConfig(value func(name string) string) (Config, error) {
 	} else if _, whole := harness.FrameSamples(c.Frame); !whole || c.Frame < harness.MinFrame || c.Frame > harness.MaxFrame {
 		bad("frame", "must be 10ms to 1s and a whole number of 16 kHz samples (a multiple of 62.5µs), e.g. 20ms, 32ms or 100ms")
 	}
+	c.Plots = strings.TrimSpace(value("plots"))
 	switch value("phase") {
 	case "spread":
 	case "aligned":

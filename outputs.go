@@ -47,6 +47,9 @@ func CheckOutputs(cfg Config) error {
 	if cfg.Record != "" {
 		errs = append(errs, checkOutput("record", cfg.Record, "pass -record - to write no run record"))
 	}
+	if cfg.Plots != "" {
+		errs = append(errs, checkPlots(cfg.Plots))
+	}
 	return errors.Join(errs...)
 }
 

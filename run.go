@@ -465,6 +465,12 @@ func (r *Run) Finish(w io.Writer) error {
 			fmt.Fprintf(w, "results written to %s\n", out)
 		}
 	}
+	switch {
+	case r.Config.Plots != "" && r.Config.Load.open():
+		fmt.Fprintf(r.Warn, "sttbench: warning: -plots draws figures against concurrency, which a -load %s run does not vary: no pictures\n", r.Config.Load.Model)
+	case r.Config.Plots != "":
+		errs = append(errs, r.writePlots(w, levels, byLevel, rep.Rows))
+	}
 	if r.Config.Record != "" && r.recStarted {
 		fmt.Fprintf(w, "run record written to %s (re-report it: go run ./cmd/sttbench report %s)\n", r.Config.Record, r.Config.Record)
 	}

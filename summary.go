@@ -115,7 +115,7 @@ func Summarize(concurrency int, rounds []harness.LevelResult) LevelSummary {
 			}
 			// Latency only where the service delivered every result: the
 			// last text of any other session is not its final transcript.
-			if r.HasLatency() && r.Outcome == harness.OK {
+			if Timed(r) {
 				lat := r.EOSLatency().Seconds()
 				latencies = append(latencies, lat)
 				if lat < 0 {
@@ -150,6 +150,28 @@ func Summarize(concurrency int, rounds []harness.LevelResult) LevelSummary {
 		return cmp.Or(b.Count-a.Count, cmp.Compare(a.FirstAt, b.FirstAt), cmp.Compare(a.Reason, b.Reason))
 	})
 	return s
+}
+
+// Timed reports whether a session's EOS latency is one its level's figures
+// are over: a session that ended ok (every queued utterance answered) and
+// has a latency. Summarize and TimedLatencies select by it.
+func Timed(r harness.SessionResult) bool {
+	return r.HasLatency() && r.Outcome == harness.OK
+}
+
+// TimedLatencies returns, in seconds, the EOS latencies a level's EOS
+// figures are over (Timed sessions), round by round in session order: the
+// distribution behind EOS p50, p95 and mean.
+func TimedLatencies(rounds []harness.LevelResult) []float64 {
+	var out []float64
+	for _, round := range rounds {
+		for _, r := range round.Sessions {
+			if Timed(r) {
+				out = append(out, r.EOSLatency().Seconds())
+			}
+		}
+	}
+	return out
 }
 
 // countReason adds a session that is not ok to its reason's group.

@@ -2,6 +2,8 @@
 // transcripts from anywhere, scoring them the way the benchmark does.
 //
 //	sttbench report [-output FILE] RECORD...       # a run's table, notes and CSV, from its record
+//	sttbench report -plots DIR RECORD...            # and its pictures (PNG)
+//	sttbench report -compare -plots DIR A B         # two runs on the same axes
 //	sttbench wer -ref ref.trn -hyp hyp.trn          # per-utterance and total WER
 //	sttbench wer -ref ref.txt -hyp hyp.txt -format tsv
 //
@@ -37,7 +39,7 @@ var errUsage = errors.New("usage")
 const usage = `usage: sttbench COMMAND [flags]
 
 commands:
-  report  print the table and notes of a run from its record(s), and write its CSV
+  report  print the table and notes of a run from its record(s), write its CSV and pictures
   wer     score hypothesis transcripts against references (trn or plain text)
   help    print this message
 

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sttbench/sttbench"
+	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/plots"
+)
+
+// writeRun writes a record of levels 1 and 2 started at start, its
+// sessions' results latency after the end of speech, with flags in its
+// header.
+func writeRun(t *testing.T, path string, start time.Time, latency time.Duration, flags map[string]string) {
+	t.Helper()
+	rw, err := sttbench.CreateRecord(path, sttbench.RecordHeader{Normalizer: sttbench.NormalizerVersion, Start: start, Levels: []int{1, 2}, Flags: flags})
+	require.NoError(t, err)
+	for _, n := range []int{1, 2} {
+		var sessions []harness.SessionResult
+		for i := range n {
+			eos := start.Add(2 * time.Second)
+			sessions = append(sessions, harness.SessionResult{
+				Index: i, Reference: "one two three", Outcome: harness.OK, Start: start, EOS: eos,
+				FinalResult: eos.Add(latency + time.Duration(i)*time.Millisecond), Queued: 1, Results: 1,
+				Segments: []string{"one two three"}, AudioDuration: 3 * time.Second,
+			})
+		}
+		require.NoError(t, rw.WriteRound(n, sttbench.Round{Level: harness.LevelResult{Concurrency: n, Sessions: sessions, Start: start, End: start.Add(5 * time.Second)}}))
+	}
+	require.NoError(t, rw.Close())
+}
+
+func pngSize(t *testing.T, path string) (int, int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	img, err := png.Decode(bytes.NewReader(data))
+	require.NoError(t, err, path)
+	return img.Bounds().Dx(), img.Bounds().Dy()
+}
+
+func TestReportDrawsPictures(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "run.jsonl")
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	writeRun(t, path, start, 300*time.Millisecond, map[string]string{"stt-url": "ws://stt.example:8000/ws", "eos-p95-max": "800ms"})
+	out := filepath.Join(dir, "plots")
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run([]string{"report", "-plots", out, path}, &stdout, &stderr))
+	assert.Empty(t, stderr.String())
+	// No GPU samples, no send lag recorded: those two are not drawn.
+	assert.Contains(t, stdout.String(), "pictures written to "+out+": eos.png, wer.png, eos_distribution.png\n")
+	for _, f := range []string{plots.FileEOS, plots.FileWER, plots.FileDistribution} {
+		w, h := pngSize(t, filepath.Join(out, f))
+		assert.Equal(t, [2]int{plots.WidthPx, plots.HeightPx}, [2]int{w, h}, f)
+	}
+	assert.NoFileExists(t, filepath.Join(out, plots.FileGPU))
+}
+
+func TestReportCompareDrawsBothRuns(t *testing.T) {
+	dir := t.TempDir()
+	before, after := filepath.Join(dir, "before.jsonl"), filepath.Join(dir, "after.jsonl")
+	day := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	writeRun(t, before, day, 300*time.Millisecond, nil)
+	writeRun(t, after, day.Add(24*time.Hour), 500*time.Millisecond, nil)
+	out := filepath.Join(dir, "plots")
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run([]string{"report", "-compare", "-plots", out, before, after}, &stdout, &stderr))
+	assert.Empty(t, stderr.String())
+	// Each run's own table, under its name: 0.300 s before, 0.500 s after.
+	text := stdout.String()
+	i, j := strings.Index(text, "before.jsonl ("), strings.Index(text, "after.jsonl (")
+	require.True(t, i >= 0 && j > i, text)
+	assert.Regexp(t, `(?m)^\s+1\s+0\.300s`, text[i:j])
+	assert.Regexp(t, `(?m)^\s+1\s+0\.500s`, text[j:])
+	w, h := pngSize(t, filepath.Join(out, plots.FileEOS))
+	assert.Equal(t, [2]int{plots.WidthPx, plots.HeightPx}, [2]int{w, h})
+
+	// Without -compare the same records merge, with a hint: they started
+	// a day apart.
+	stdout.Reset()
+	stderr.Reset()
+	require.NoError(t, run([]string{"report", before, after}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "starts are 24h0m0s apart")
+	assert.Contains(t, stderr.String(), "pass -compare")
+}
+
+func TestReportPlotErrors(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.jsonl")
+	writeRun(t, good, time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), 300*time.Millisecond, nil)
+	file := filepath.Join(dir, "file")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"plots dir is a file", []string{"report", "-plots", file, good}, "name a directory"},
+		{"plots parent missing", []string{"report", "-plots", filepath.Join(dir, "no", "plots"), good}, "create its parent directory"},
+		{"compare one record", []string{"report", "-compare", good}, "-compare needs two or more records"},
+		{"compare with a CSV", []string{"report", "-compare", "-output", filepath.Join(dir, "x.csv"), good, good}, "-output with -compare"},
+		{"bad bound", []string{"report", "-eos-p95-max", "fast", good}, "invalid -eos-p95-max"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(tt.args, &stdout, &stderr)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.Empty(t, stdout.String(), "checked before anything is reported")
+		})
+	}
+}
