@@ -12,15 +12,20 @@ import (
 	"testing"
 )
 
-// humanCorpusPath is the hand-counted corpus: reference/hypothesis pairs
+// humanCorpusPaths are the hand-counted corpora: reference/hypothesis pairs
 // with the number of word errors a careful human judge counts (see
-// testdata/human/README.md for the counting conventions).
-var humanCorpusPath = filepath.Join("testdata", "human", "corpus.tsv")
+// testdata/human/README.md for the counting conventions). corpus2.tsv is a
+// second, independently counted batch under the same conventions.
+var humanCorpusPaths = []string{
+	filepath.Join("testdata", "human", "corpus.tsv"),
+	filepath.Join("testdata", "human", "corpus2.tsv"),
+}
 
 // Thresholds for TestHumanCorpusAgreement and TestHumanCorpusWellFormed.
 const (
 	humanMinAgreement     = 0.95
-	humanMinPairs         = 600
+	humanMinPairs         = 600 // corpus.tsv
+	humanMinPairs2        = 420 // corpus2.tsv
 	humanMinPerCategory   = 15
 	humanCorpusFieldCount = 5
 )
@@ -76,16 +81,16 @@ func parseHumanCorpus(r io.Reader) ([]humanPair, error) {
 	return pairs, nil
 }
 
-func readHumanCorpus(t *testing.T) []humanPair {
+func readHumanCorpus(t *testing.T, path string) []humanPair {
 	t.Helper()
-	f, err := os.Open(humanCorpusPath)
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatalf("open human corpus: %v", err)
 	}
 	defer f.Close()
 	pairs, err := parseHumanCorpus(f)
 	if err != nil {
-		t.Fatalf("%s: %v", humanCorpusPath, err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	return pairs
 }
@@ -118,108 +123,137 @@ func TestParseHumanCorpus(t *testing.T) {
 }
 
 func TestHumanCorpusWellFormed(t *testing.T) {
-	pairs := readHumanCorpus(t)
-	if len(pairs) < humanMinPairs {
-		t.Errorf("%d pairs, want at least %d", len(pairs), humanMinPairs)
+	minPairs := []int{humanMinPairs, humanMinPairs2}
+	type at struct {
+		file string
+		line int
 	}
-	perCat := map[string]int{}
-	seen := map[[2]string]int{}
-	for _, p := range pairs {
-		perCat[p.Category]++
-		key := [2]string{p.Ref, p.Hyp}
-		if first, dup := seen[key]; dup {
-			t.Errorf("line %d: duplicate of line %d: %q / %q", p.Line, first, p.Ref, p.Hyp)
-		} else {
-			seen[key] = p.Line
+	seen := map[[2]string]at{}
+	total := 0
+	for i, path := range humanCorpusPaths {
+		pairs := readHumanCorpus(t, path)
+		if len(pairs) < minPairs[i] {
+			t.Errorf("%s: %d pairs, want at least %d", path, len(pairs), minPairs[i])
 		}
-		if p.Human < 0 {
-			t.Errorf("line %d: negative human count %d", p.Line, p.Human)
+		perCat := map[string]int{}
+		for _, p := range pairs {
+			perCat[p.Category]++
+			key := [2]string{p.Ref, p.Hyp}
+			if first, dup := seen[key]; dup {
+				t.Errorf("%s line %d: duplicate of %s line %d: %q / %q", path, p.Line, first.file, first.line, p.Ref, p.Hyp)
+			} else {
+				seen[key] = at{path, p.Line}
+			}
+			if p.Human < 0 {
+				t.Errorf("%s line %d: negative human count %d", path, p.Line, p.Human)
+			}
 		}
+		for _, c := range humanSortedKeys(perCat) {
+			if perCat[c] < humanMinPerCategory {
+				t.Errorf("%s: category %s: %d pairs, want at least %d", path, c, perCat[c], humanMinPerCategory)
+			}
+		}
+		t.Logf("%s: %d pairs in %d categories", path, len(pairs), len(perCat))
+		total += len(pairs)
 	}
-	for _, c := range humanSortedKeys(perCat) {
-		if perCat[c] < humanMinPerCategory {
-			t.Errorf("category %s: %d pairs, want at least %d", c, perCat[c], humanMinPerCategory)
-		}
-	}
-	t.Logf("%d pairs in %d categories", len(pairs), len(perCat))
+	t.Logf("%d pairs in all", total)
 }
 
 // TestHumanCorpusAgreement scores every pair with Normalize and Align and
-// compares the error count with the human judge's. It requires agreement on
-// at least humanMinAgreement of the pairs and no pair scored with fewer
-// errors than the human counted (the normalizer must never hide a real
-// recognition error).
+// compares the error count with the human judge's. It reports each corpus
+// file and both together, and requires, of each file and of both together,
+// agreement on at least humanMinAgreement of the pairs and no pair scored
+// with fewer errors than the human counted (the normalizer must never hide
+// a real recognition error).
 //
 // WER_CORPUS_SPLIT=dev or =test scores only the even or the odd pairs of
-// the file: rules are tuned on the dev half and judged on the test half,
-// which no rule was written against.
+// each file, by that file's own order: rules are tuned on the dev half and
+// judged on the test half, which no rule was written against.
 func TestHumanCorpusAgreement(t *testing.T) {
-	pairs := readHumanCorpus(t)
-	switch split := os.Getenv("WER_CORPUS_SPLIT"); split {
-	case "", "all":
-	case "dev", "test":
-		var half []humanPair
-		for i, p := range pairs {
-			if (i%2 == 0) == (split == "dev") {
-				half = append(half, p)
-			}
-		}
-		pairs = half
-		t.Logf("the %s half of the corpus: %d pairs", split, len(pairs))
+	split := os.Getenv("WER_CORPUS_SPLIT")
+	switch split {
+	case "", "all", "dev", "test":
 	default:
 		t.Fatalf("WER_CORPUS_SPLIT=%q: want dev, test or all", split)
 	}
 	type tally struct{ agree, total, under, over int }
-	perCat := map[string]*tally{}
-	var all tally
-	var report strings.Builder
-	for _, p := range pairs {
-		ref, hyp := Words(p.Ref), Words(p.Hyp)
-		got := Align(ref, hyp).Errors()
-		c := perCat[p.Category]
-		if c == nil {
-			c = &tally{}
-			perCat[p.Category] = c
-		}
+	add := func(c *tally, got, human int) {
 		c.total++
-		all.total++
 		switch {
-		case got == p.Human:
+		case got == human:
 			c.agree++
-			all.agree++
-			continue
-		case got < p.Human:
+		case got < human:
 			c.under++
-			all.under++
 		default:
 			c.over++
-			all.over++
 		}
-		fmt.Fprintf(&report, "line %d [%s] human=%d got=%d (%s)\n  ref: %s\n  hyp: %s\n  ref words: %s\n  hyp words: %s\n",
-			p.Line, p.Category, p.Human, got, p.Note, p.Ref, p.Hyp,
-			strings.Join(ref, " "), strings.Join(hyp, " "))
-	}
-	if all.total == 0 {
-		t.Fatal("human corpus is empty")
 	}
 	share := func(a, n int) float64 { return float64(a) / float64(n) }
-	var summary strings.Builder
-	fmt.Fprintf(&summary, "%-14s %6s %6s %8s %6s %6s\n", "category", "agree", "pairs", "share", "under", "over")
-	for _, name := range humanSortedKeys(perCat) {
-		c := perCat[name]
-		fmt.Fprintf(&summary, "%-14s %6d %6d %7.1f%% %6d %6d\n", name, c.agree, c.total, 100*share(c.agree, c.total), c.under, c.over)
+	summarize := func(perCat map[string]*tally, all tally) string {
+		var summary strings.Builder
+		fmt.Fprintf(&summary, "%-14s %6s %6s %8s %6s %6s\n", "category", "agree", "pairs", "share", "under", "over")
+		for _, name := range humanSortedKeys(perCat) {
+			c := perCat[name]
+			fmt.Fprintf(&summary, "%-14s %6d %6d %7.1f%% %6d %6d\n", name, c.agree, c.total, 100*share(c.agree, c.total), c.under, c.over)
+		}
+		fmt.Fprintf(&summary, "%-14s %6d %6d %7.1f%% %6d %6d\n", "overall", all.agree, all.total, 100*share(all.agree, all.total), all.under, all.over)
+		return summary.String()
 	}
-	fmt.Fprintf(&summary, "%-14s %6d %6d %7.1f%% %6d %6d\n", "overall", all.agree, all.total, 100*share(all.agree, all.total), all.under, all.over)
-	t.Logf("agreement with the human judge (under: fewer errors than the human, over: more):\n%s", summary.String())
-	if report.Len() > 0 {
-		t.Logf("disagreements:\n%s", report.String())
+	check := func(scope string, all tally) {
+		if all.total == 0 {
+			t.Errorf("%s: no pairs scored", scope)
+			return
+		}
+		if s := share(all.agree, all.total); s < humanMinAgreement {
+			t.Errorf("%s: overall agreement %.1f%% (%d/%d), want at least %.0f%%", scope, 100*s, all.agree, all.total, 100*humanMinAgreement)
+		}
+		if all.under > 0 {
+			t.Errorf("%s: %d pairs scored with fewer errors than the human counted (see the disagreements with got < human)", scope, all.under)
+		}
 	}
-	if s := share(all.agree, all.total); s < humanMinAgreement {
-		t.Errorf("overall agreement %.1f%% (%d/%d), want at least %.0f%%", 100*s, all.agree, all.total, 100*humanMinAgreement)
+	bothCat := map[string]*tally{}
+	var both tally
+	for _, path := range humanCorpusPaths {
+		pairs := readHumanCorpus(t, path)
+		if split == "dev" || split == "test" {
+			var half []humanPair
+			for i, p := range pairs {
+				if (i%2 == 0) == (split == "dev") {
+					half = append(half, p)
+				}
+			}
+			pairs = half
+			t.Logf("%s: the %s half: %d pairs", path, split, len(pairs))
+		}
+		perCat := map[string]*tally{}
+		var all tally
+		var report strings.Builder
+		for _, p := range pairs {
+			ref, hyp := Words(p.Ref), Words(p.Hyp)
+			got := Align(ref, hyp).Errors()
+			for _, m := range []map[string]*tally{perCat, bothCat} {
+				if m[p.Category] == nil {
+					m[p.Category] = &tally{}
+				}
+				add(m[p.Category], got, p.Human)
+			}
+			add(&all, got, p.Human)
+			add(&both, got, p.Human)
+			if got == p.Human {
+				continue
+			}
+			fmt.Fprintf(&report, "line %d [%s] human=%d got=%d (%s)\n  ref: %s\n  hyp: %s\n  ref words: %s\n  hyp words: %s\n",
+				p.Line, p.Category, p.Human, got, p.Note, p.Ref, p.Hyp,
+				strings.Join(ref, " "), strings.Join(hyp, " "))
+		}
+		t.Logf("%s: agreement with the human judge (under: fewer errors than the human, over: more):\n%s", path, summarize(perCat, all))
+		if report.Len() > 0 {
+			t.Logf("%s: disagreements:\n%s", path, report.String())
+		}
+		check(path, all)
 	}
-	if all.under > 0 {
-		t.Errorf("%d pairs scored with fewer errors than the human counted (see the disagreements with got < human)", all.under)
-	}
+	t.Logf("all corpus files: agreement with the human judge:\n%s", summarize(bothCat, both))
+	check("all corpus files", both)
 }
 
 func humanSortedKeys[V any](m map[string]V) []string {
