@@ -92,7 +92,7 @@ var unitAbbrev = map[string]unitNames{
 	"eur": {"euro", "euros"}, "jpy": {"yen", "yen"}, "inr": {"rupee", "rupees"},
 	"kilo": {"kilogram", "kilograms"}, "kilos": {"kilogram", "kilograms"},
 	"centigrade": {"celsius", "celsius"},
-	"gig": {"gigabyte", "gigabytes"}, "gigs": {"gigabyte", "gigabytes"},
+	"gig":        {"gigabyte", "gigabytes"}, "gigs": {"gigabyte", "gigabytes"},
 }
 
 // Length units that take "squared"/"cubed" and "per hour".
