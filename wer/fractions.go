@@ -156,6 +156,32 @@ func fractions(toks []token) []token {
 				continue
 			}
 		}
+		// "five past eight" = "8:05", "twenty to nine" = "8:40" = "20 to
+		// 9": five, ten, twenty or twenty-five (minutes), "past" or "to"
+		// and an hour. "to" is a time only after "at", "by", "until", "around",
+		// "is", ... (clockBefore), and not before a plural noun or a unit
+		// ("five to ten people", "at five to ten years"). Breaks are not
+		// looked at.
+		if m, ok := clockMinutes(toks, i); ok {
+			j := i + 1
+			if isW(toks, j, "minutes") {
+				j++
+			}
+			if j+1 < len(toks) && (isW(toks, j, "past") || isW(toks, j, "to")) {
+				if h, ok := intTok(toks[j+1]); ok && h >= 1 && h <= 12 && plainInt(toks[j+1].text) && clockTo(toks, i, j) {
+					if toks[j].text == "to" {
+						h, m = (h+10)%12+1, 60-m
+					}
+					mm := []string{strconv.FormatInt(m, 10)}
+					if m < 10 {
+						mm = []string{"0", mm[0]} // as "8:05" is said "8 0 5"
+					}
+					emit(append([]string{strconv.FormatInt(h, 10)}, mm...), t)
+					i = j + 1
+					continue
+				}
+			}
+		}
 		// whole part: "1 1/2", "one and a half", "two and three quarters"
 		if w, ok := intTok(t); ok && w >= 1 && !(i+1 < len(toks) && strings.TrimSpace(toks[i+1].sep) == "/") {
 			j := i + 1
@@ -190,4 +216,41 @@ func fractions(toks []token) []token {
 		out = append(out, t)
 	}
 	return out
+}
+
+// Words after which "ten to seven" is a clock time ("at ten to seven",
+// "around ten to seven"); elsewhere it may be a range ("five to ten
+// people").
+var clockBefore = map[string]bool{
+	"at": true, "by": true, "until": true, "till": true, "til": true, "around": true,
+	"about": true, "before": true, "after": true, "since": true, "is": true, "was": true,
+	"it's": true, "its": true, "approximately": true, "nearly": true, "almost": true,
+}
+
+// clockMinutes reports the minutes of a clock phrase at toks[i]: five,
+// ten, twenty or twenty-five.
+func clockMinutes(toks []token, i int) (int64, bool) {
+	if i >= len(toks) || toks[i].kind != numberTok || !plainInt(toks[i].text) {
+		return 0, false
+	}
+	m, ok := intTok(toks[i])
+	return m, ok && (m == 5 || m == 10 || m == 20 || m == 25)
+}
+
+// clockTo reports whether the "past" or "to" at toks[j] after the minutes
+// at toks[i] makes a clock time: "past" always and "to" after a word of
+// clockBefore, but not before a unit, an amount word or a currency symbol
+// (nor "to" before a plural noun).
+func clockTo(toks []token, i, j int) bool {
+	if k := j + 2; k < len(toks) {
+		if toks[k].kind == symbolTok {
+			return false
+		}
+		// Breaks are not looked at: the normalized output has none.
+		if w := toks[k].text; toks[k].kind == wordTok && (amountWords[w] || unitWordSet[w] || moneyUnitWords[w] ||
+			toks[j].text == "to" && len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss")) {
+			return false
+		}
+	}
+	return toks[j].text == "past" || i > 0 && toks[i-1].kind == wordTok && clockBefore[toks[i-1].text]
 }

@@ -18,20 +18,27 @@ import "strings"
 //     Whitespace and hyphens are separators but not breaks ("thirty-six" is
 //     36). "+", "=", "@", "&" and "#1" are read as plus, equals, at, and,
 //     number; "-5" as minus 5; "." inside an address as dot; 5'10" as feet
-//     and inches; "6:00" as "6 o'clock" unless am/pm follows.
+//     and inches; "6:00" as "6 o'clock" unless am/pm follows; 24-hour
+//     times as said ("18:30" = "1830", "13:00" = "1300", "0600" = "06:00"
+//     = "0 600").
 //  2. initialisms: "U.S.A." = "usa", "J. K." = "JK", "C O two" = "CO2",
 //     "Ph.D." = "phd".
 //  3. word rewrites: closed compounds ("e-mail" = "e mail" = "email",
 //     "follow up" = "followup"), roman numerals, Dr./St. by context,
 //     contractions, British -> American spelling, abbreviations ("Apt.",
 //     "Gov.", "Inc.", months), fillers dropped, "per cent" -> "percent",
+//     "Rocky IV" = "rocky 4", "Henry VIII's" = "henry the eighth's",
 //     "negative" before a number -> "minus".
 //  4. numbers: spelled-out numbers become digits; digit strings (phone,
 //     PIN, room numbers, "oh", "double") become one digit a word; after a
-//     keyword ("card ends in", "flight BA") too, except a lone 10-99
-//     ("gate twelve" = "gate 12").
+//     keyword ("card ends in", "account ending", "call", "flight BA")
+//     too, except a lone 10-99 ("gate twelve" = "gate 12"); a hyphen
+//     between two written numbers is "to" ("9-5" = "nine to five"); "a
+//     $100" = "a hundred dollars" = "100 dollars"; "100 and 5" = "105";
+//     "oh six hundred" = "0 600".
 //  5. fractions and clock phrases: "one and a half" = "1.5", "half past
-//     seven" = "7 30".
+//     seven" = "7 30", "five past eight" = "8 0 5", "at ten to seven" =
+//     "at 6 50".
 //  6. units: "%" -> "percent", "°" -> degrees, currency symbols become
 //     trailing unit words ("$5.50" -> "5 dollars 50 cents"), unit
 //     abbreviations after numbers become words ("5 km" -> "5 kilometers").
@@ -65,8 +72,9 @@ import "strings"
 //     words stay as they are.
 //   - Decimals are one word here ("3.14" = "three point one four"; "0.5"
 //     = ".5" = "point five"); Words, what WER aligns, says them digit by
-//     digit after the point ("3 point 1 4"), so a wrong digit after the
-//     point is one error and two swapped digits are two.
+//     digit after the point ("3 point 1 4", "0.5" as "point 5"), so a
+//     wrong digit after the point is one error and two swapped digits are
+//     two.
 //   - Times: "10:00" -> "10 o'clock", "10:00 am" -> "10 am" (matching
 //     "ten a.m."); "10:30" -> "10 30" (matching "ten thirty"); "9:05" ->
 //     "9 0 5" (matching "nine oh five").
@@ -81,7 +89,8 @@ import "strings"
 //   - Abbreviations: "mr" -> "mister", "mrs" -> "missus", "ok" -> "okay",
 //     "vs" -> "versus", "alright" -> "all right", "dr" -> "doctor" or
 //     "drive", "st" -> "saint" or "street", "e.g." -> "for example", "i.e."
-//     -> "that is" (see words.go for the rest).
+//     -> "that is" (see words.go for the rest); "m" after a number is
+//     meters, "gigs" gigabytes.
 //   - Letters and digits written together are split ("CO2" -> "co 2",
 //     "10am" -> "10 am") except an ordinal or plural suffix ("21st", "1990s").
 
@@ -138,7 +147,10 @@ func appendDecimal(out []string, w string) []string {
 	if !ok || whole == "" || frac == "" || !allDigits(whole) || !allDigits(frac) {
 		return append(out, w)
 	}
-	out = append(out, whole, "point")
+	if whole != "0" {
+		out = append(out, whole) // "0.5" is said "point five"
+	}
+	out = append(out, "point")
 	for _, d := range frac {
 		out = append(out, string(d))
 	}

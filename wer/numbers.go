@@ -327,7 +327,7 @@ func (p parser) digitString(i int) (numPart, int, bool) {
 			break
 		}
 		if r := repeatWord(w); r > 0 {
-			w2, ok := p.word(i, j+1)
+			w2, ok := p.word(j+1, j+1) // breaks after "double" are not looked at
 			d, isD := digitWord(w2)
 			if !ok || !isD {
 				break
@@ -598,11 +598,13 @@ var digitKeywords = map[string]bool{
 	"course": true, "id": true, "order": true, "confirmation": true, "reference": true,
 	"serial": true, "ticket": true, "badge": true, "policy": true, "tracking": true,
 	"locker": true, "dial": true, "press": true, "social": true, "train": true, "bus": true,
+	"call": true,
 }
 
 var digitFillers = map[string]bool{
 	"number": true, "is": true, "was": true, "code": true, "no": true,
 	"are": true, "ends": true, "starts": true, "in": true, "with": true,
+	"ending": true, "starting": true, "ended": true, "beginning": true, "begins": true,
 }
 
 // keywordBefore reports whether a digit keyword precedes token i.
@@ -773,6 +775,8 @@ func numbers(toks []token) []token {
 			out = append(out, t)
 		}
 	}
+	toks = rangeTo(toks)
+	p.toks = toks
 	digitEnd := -1 // len(out) after the last digit-mode run
 	for i := 0; i < len(toks); {
 		first, j, ok := p.part(i, false)
@@ -854,8 +858,13 @@ func numbers(toks []token) []token {
 			case part.kind == pkOh:
 				emitDigits([]string{"0", part.text[1:]}, like)
 				continue
-			case part.kind == pkDigits || explodeInt(part.text) && !money:
+			case part.kind == pkDigits || explodeInt(part.text) && !money || k == 0 && codeDigits(toks, start):
 				emitDigits(strings.Split(part.text, ""), like)
+				if k == len(parts)-1 && plainInt(part.text) && (part.text[0] == '0' || len(part.text) >= 5) {
+					// "020 7946 0011": a group after a number written
+					// with a leading zero continues it.
+					digitEnd = len(out)
+				}
 				continue
 			}
 			t := token{text: part.text, kind: numberTok, wordVal: -1, brk: like.brk, sep: like.sep, spoken: part.spoken}
@@ -869,11 +878,121 @@ func numbers(toks []token) []token {
 			i++
 		}
 	}
-	return out
+	// "oh six hundred" = "0600" = "0 600": an "oh" or "zero" before a
+	// spoken hundred from 100 to 900 is the leading zero of a time.
+	for k := 0; k+1 < len(out); k++ {
+		if out[k].kind == wordTok && (out[k].text == "oh" || out[k].text == "zero") && out[k+1].kind == numberTok && !out[k+1].brk &&
+			out[k+1].spoken && out[k+1].wordVal >= 100 && out[k+1].wordVal <= 900 && out[k+1].wordVal%100 == 0 {
+			out[k].text, out[k].kind, out[k].wordVal = "0", numberTok, -1
+		}
+	}
+	// "a $100 bill" = "a hundred-dollar bill": the "a" is the one of "a
+	// hundred", as in "a hundred" = "100".
+	w := 0
+	for k := range out {
+		if articleOfHundred(out, k) {
+			out[k+1].brk, out[k+1].sep = out[k].brk, out[k].sep
+			continue
+		}
+		out[w] = out[k]
+		w++
+	}
+	return joinHundredAnd(out[:w])
+}
+
+// articleOfHundred reports an "a" right before a written number from 100
+// to 199 or 1000 (or its currency symbol): "a 100 people", "a $100 bill",
+// read "a hundred".
+func articleOfHundred(toks []token, i int) bool {
+	if toks[i].kind != wordTok || toks[i].text != "a" {
+		return false
+	}
+	k := i + 1
+	if k < len(toks) && toks[k].kind == symbolTok && isCurrencySymbol([]rune(toks[k].text)[0]) {
+		k++
+	}
+	// Breaks are not looked at: the normalized output has none.
+	if k >= len(toks) || toks[k].kind != numberTok || !plainInt(toks[k].text) {
+		return false
+	}
+	v, err := strconv.Atoi(toks[k].text)
+	return err == nil && (v >= 100 && v <= 199 && toks[k].text[0] != '0' || toks[k].text == "1000")
+}
+
+// joinHundredAnd joins a round number, "and" and a smaller number as the
+// words "one hundred and five" are joined: "100 and 5" = "105", "2000 and
+// 8" = "2008" (not after "between" or "from", where "and" links two
+// numbers). Breaks are not looked at: the normalized output has none.
+func joinHundredAnd(out []token) []token {
+	w := 0
+	for i := 0; i < len(out); i++ {
+		t := out[i]
+		if i+2 < len(out) && t.kind == numberTok && plainInt(t.text) && t.text[0] != '0' &&
+			out[i+1].kind == wordTok && out[i+1].text == "and" &&
+			out[i+2].kind == numberTok && plainInt(out[i+2].text) && out[i+2].text[0] != '0' &&
+			!(w > 0 && out[w-1].kind == wordTok && (out[w-1].text == "between" || out[w-1].text == "from")) &&
+			!(w > 0 && out[w-1].kind == numberTok) && !(i+3 < len(out) && out[i+3].kind == numberTok) {
+			a, _ := strconv.ParseInt(t.text, 10, 64)
+			b, _ := strconv.ParseInt(out[i+2].text, 10, 64)
+			if a >= 100 && (a%1000 == 0 && b < 1000 && a <= 9000 || a%100 == 0 && a < 1000 && b < 100) && b > 0 {
+				t.text = strconv.FormatInt(a+b, 10)
+				t.wordVal = a + b
+				t.spoken = t.spoken || out[i+2].spoken
+				out[w] = t
+				w++
+				i += 2
+				continue
+			}
+		}
+		out[w] = t
+		w++
+	}
+	return out[:w]
 }
 
 // parenGroup lets a run continue after "(555) " into "123-4567".
 func parenGroup(toks []token, i int, run []numPart) bool {
 	return len(run) == 1 && toks[i].kind == numberTok && len(run[0].text) == 3 &&
 		strings.Trim(toks[i].sep, " ") == ")" && i >= 1 && strings.HasSuffix(toks[i-1].sep, "(")
+}
+
+// codeDigits reports a number written onto letters that follow another
+// number written onto them ("K7P44" -> "k 7 p 4 4", a booking code): its
+// digits are read one by one. "4x4" and "10x20" (by) are not codes.
+func codeDigits(toks []token, i int) bool {
+	return i >= 2 && toks[i].kind == numberTok && toks[i].sep == "" && plainInt(toks[i].text) &&
+		toks[i-1].kind == wordTok && toks[i-1].sep == "" && toks[i-1].cap && toks[i-1].text != "x" &&
+		toks[i-2].kind == numberTok
+}
+
+// rangeTo reads a hyphen between two written numbers as "to", a range or
+// a score: "9-5" = "nine to five", "1990-1995", "218-212". Not in phone
+// and card shapes (three then four digits, or more than two groups:
+// "555-1234", "1-800-555-1234"), "1-800", after a digit keyword, or
+// between equal numbers ("50-50" = "fifty-fifty").
+func rangeTo(toks []token) []token {
+	var out []token
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if i > 0 && t.kind == numberTok && !t.spoken && plainInt(t.text) && (t.sep == "-" || t.sep == "\u2010" || t.sep == "\u2011") &&
+			toks[i-1].kind == numberTok && !toks[i-1].spoken && plainInt(toks[i-1].text) && toks[i-1].text != t.text &&
+			!(len(toks[i-1].text) == 3 && len(t.text) == 4) && !(toks[i-1].text == "1" && len(t.text) == 3 && t.text[0] == '8') &&
+			!(toks[i-1].text == "24" && t.text == "7") &&
+			!(i >= 2 && toks[i-2].kind == numberTok && strings.Trim(toks[i-1].sep, " ") != "") &&
+			!(i+1 < len(toks) && toks[i+1].kind == numberTok && strings.Trim(toks[i+1].sep, " ") != "") &&
+			!keywordBefore(toks, i-1) {
+			if out == nil {
+				out = append(make([]token, 0, len(toks)+4), toks[:i]...)
+			}
+			out = append(out, token{text: "to", kind: wordTok, sep: t.sep, wordVal: -1})
+			t.sep = " "
+		}
+		if out != nil {
+			out = append(out, t)
+		}
+	}
+	if out == nil {
+		return toks
+	}
+	return out
 }

@@ -77,6 +77,10 @@ func TestNearMissesStayErrors(t *testing.T) {
 		{"gate twelve", "gate 20"}, {"seat fourteen C", "seat 40C"}, {"Apt. 4B", "Apt. 4C"},
 		{"the card ends in 6614", "the card ends in 6641"}, {"flight BA 283", "flight BA 284"},
 		{"three point one four", "3.41"}, {"nine point five eight", "9.85"}, {"The drive to Fort Worth", "The Dr. to Fort Worth"},
+		{"at ten to eight", "at 8:10"}, {"at five past eight", "at 8:50"}, {"oh six hundred", "0700"}, {"eighteen thirty", "18:40"},
+		{"nine to five", "9 5"}, {"Rocky IV", "Rocky VI"}, {"Henry VIII's", "Henry VIII"}, {"Queen Elizabeth I", "Queen Elizabeth II"},
+		{"point five percent", "5%"}, {"a $100 bill", "a $10 bill"}, {"100 and 5", "150"}, {"50 m", "50 km"}, {"ref K7P44", "ref K7P45"},
+		{"account ending in 3391", "account ending in 3319"}, {"call 020 7946 0011", "call 020 7946 0012"},
 	} {
 		c := Align(Words(p.ref), Words(p.hyp))
 		assert.GreaterOrEqual(t, c.Errors(), 1, "%q vs %q: %q vs %q", p.ref, p.hyp,

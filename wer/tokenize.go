@@ -88,6 +88,16 @@ func tokenize(s string) tokText {
 	for i := 0; i < len(rs); {
 		c := rs[i]
 		switch {
+		case isDigit(c) && (i == 0 || !isDigit(rs[i-1])) && clock24(rs, i) != nil:
+			// "18:30" = "eighteen thirty" (a year's shape, "1830");
+			// "13:00" = "thirteen hundred"; "06:00" = "0600" = "oh six
+			// hundred" ("0 600").
+			for _, w := range clock24(rs, i) {
+				emit(w, numberTok)
+			}
+			for i < len(rs) && (isDigit(rs[i]) || rs[i] == ':') {
+				i++
+			}
 		case isDigit(c):
 			text, n, hour := scanNumber(rs, i)
 			emit(text, numberTok)
@@ -118,7 +128,11 @@ func tokenize(s string) tokText {
 			t := &toks[len(toks)-1]
 			first, _ := utf8.DecodeRuneInString(text)
 			t.cap = unicode.IsUpper(first)
-			t.caps = t.cap && text == strings.ToUpper(text) && lower != text
+			stem := text
+			if k := strings.IndexAny(stem, "'\u2019"); k > 0 && strings.EqualFold(strings.TrimLeft(stem[k:], "'\u2019"), "s") {
+				stem = stem[:k] // "VIII's": the capitals of the word before its 's
+			}
+			t.caps = t.cap && stem == strings.ToUpper(stem) && strings.ToLower(stem) != stem
 			if lower != strings.ToUpper(text) && text != strings.ToUpper(text) {
 				tt.hasLower = true
 			}
@@ -452,4 +466,44 @@ var notAfterPronounI = map[string]bool{
 // shortPart reports a word of one or two letters.
 func shortPart(t token) bool {
 	return t.kind == wordTok && utf8.RuneCountInString(t.text) <= 2 && !strings.Contains(t.text, "'")
+}
+
+// clock24 returns the words of a 24-hour clock time at rs[i], or nil:
+// "HH:MM" with an hour from 13 to 20 and minutes other than 00 is one
+// number as said ("18:30" = "1830", "18:05" = "1805", like "eighteen oh
+// five"); "HH:00" from 13 to 23 is "HH00" ("thirteen hundred"); a leading
+// zero hour on the hour, "06:00" or "0600", is "0" and "600" ("oh six
+// hundred"). am/pm after the time, a following digit, colon, decimal
+// point or hyphen, or letters written onto it leave it alone.
+func clock24(rs []rune, i int) []string {
+	j := i
+	for j < len(rs) && isDigit(rs[j]) {
+		j++
+	}
+	var h, m string
+	switch {
+	case j-i == 2 && j+2 < len(rs)+0 && rs[j] == ':' && j+2 < len(rs) && isDigit(rs[j+1]) && isDigit(rs[j+2]):
+		h, m = string(rs[i:j]), string(rs[j+1:j+3])
+		j += 3
+	case j-i == 4 && rs[i] == '0' && rs[i+1] != '0' && rs[i+2] == '0' && rs[i+3] == '0':
+		h, m = string(rs[i:i+2]), "00"
+	default:
+		return nil
+	}
+	if j < len(rs) && (isDigit(rs[j]) || rs[j] == ':' || rs[j] == '-' || isWordRune(rs[j]) ||
+		rs[j] == '.' && j+1 < len(rs) && isDigit(rs[j+1])) || ampmAt(rs, j) {
+		return nil
+	}
+	if i > 0 && (rs[i-1] == '-' || rs[i-1] == ':' || rs[i-1] == '.') {
+		return nil
+	}
+	switch {
+	case h[0] == '0' && m == "00":
+		return []string{"0", h[1:] + "00"}
+	case h >= "13" && h <= "20" && m != "00":
+		return []string{h + m}
+	case h >= "13" && h <= "23" && m == "00":
+		return []string{h + "00"}
+	}
+	return nil
 }

@@ -92,6 +92,7 @@ var unitAbbrev = map[string]unitNames{
 	"eur": {"euro", "euros"}, "jpy": {"yen", "yen"}, "inr": {"rupee", "rupees"},
 	"kilo": {"kilogram", "kilograms"}, "kilos": {"kilogram", "kilograms"},
 	"centigrade": {"celsius", "celsius"},
+	"gig":        {"gigabyte", "gigabytes"}, "gigs": {"gigabyte", "gigabytes"},
 }
 
 // Length units that take "squared"/"cubed" and "per hour".
@@ -196,6 +197,12 @@ func unitAbbreviations(toks []token) []token {
 			isW(i+1, "an") && isW(i+2, "hour") {
 			out = append(out, wordsLike(t.text+" per hour", t)...) // "miles an hour" = "mph"
 			i += 2
+			continue
+		}
+		if t.text == "m" && afterNum {
+			// "50 m long" = "fifty metres long" (money is read first:
+			// "$5m" is "5 dollars m").
+			out = append(out, wordsLike(unitWordFor(n, "meter", "meters"), t)...)
 			continue
 		}
 		if u, ok := unitAbbrev[t.text]; ok && afterNum && t.text != "m" {

@@ -353,19 +353,68 @@ func contextAbbreviation(w string, toks []token, i int, prev *token, hasLower bo
 }
 
 // Roman numerals after a name or a numbered title. After the words in
-// romanTitleWords ("World War II", "Part IV", "Super Bowl LVII") the
-// numeral is a cardinal: "world war 2". After another capitalized word it
-// is a regnal ordinal: "Henry VIII" = "Henry the Eighth" = "henry the 8th",
-// "John Paul II" = "john paul the 2nd". Only numerals written in capitals
-// in text that has lower-case letters count; after a name only I, V and X
-// are used and a lone "I" or "X" is never a numeral ("Malcolm X",
-// "Elizabeth I think ..."); the pronoun "I" is never read as one.
+// romanTitleWords ("World War II", "Part IV", "Super Bowl LVII", "type II",
+// "parts I and III"), capitalized or not, the numeral is a cardinal:
+// "world war 2"; so is a numeral after "and", "or", "to" or "through" that
+// follows such a cardinal. After a regnal name (regnalNames) or any name
+// after a title (king, queen, pope, ...) it is a regnal ordinal: "Henry
+// VIII" = "Henry the Eighth" = "henry the 8th", "John Paul II" = "john paul
+// the 2nd", and its possessive is the ordinal word's ("Henry VIII's" =
+// "Henry the Eighth's" = "henry the eighth's"). After another capitalized
+// word (a title of a film, a game) it is a cardinal: "Rocky IV" = "Rocky
+// Four" = "rocky 4", "Final Fantasy VII". Only numerals written in
+// capitals in text that has lower-case letters count; after a name only I,
+// V and X are used and a lone "I" or "X" is never a numeral ("Malcolm X",
+// "Tell Henry I said"), except after a regnal name that follows a title or
+// starts its clause ("Queen Elizabeth I", "Elizabeth I never married",
+// "James I commissioned"); the pronoun "I" is otherwise never read as one.
 var romanTitleWords = map[string]bool{
 	"war": true, "part": true, "chapter": true, "volume": true, "vol": true, "act": true,
 	"scene": true, "phase": true, "stage": true, "book": true, "season": true,
 	"episode": true, "type": true, "class": true, "level": true, "grade": true,
 	"round": true, "bowl": true, "apollo": true, "title": true, "article": true,
 	"section": true, "schedule": true, "category": true, "tier": true,
+	"parts": true, "chapters": true, "volumes": true, "acts": true, "books": true,
+	"seasons": true, "episodes": true, "types": true, "phases": true, "stages": true,
+	"sections": true, "articles": true, "levels": true, "wars": true,
+}
+
+// regnalTitles make the name after them regnal: "Queen Elizabeth I".
+var regnalTitles = map[string]bool{
+	"king": true, "queen": true, "pope": true, "emperor": true, "empress": true,
+	"tsar": true, "czar": true, "tsarina": true, "prince": true, "princess": true,
+	"duke": true, "duchess": true, "sultan": true, "shah": true, "pharaoh": true,
+	"saint": true, "st": true, "kaiser": true,
+}
+
+// regnalNames are the names of monarchs and popes that take a regnal
+// ordinal without a title: "Henry VIII", "Louis XIV", "John Paul II".
+var regnalNames = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`henry edward elizabeth charles george william james richard john
+		paul mary anne victoria louis philip philippe peter catherine frederick gregory benedict pius leo
+		innocent clement alexander nicholas ivan napoleon francis ferdinand isabella alfonso juan carlos
+		felipe harald olaf gustav gustavus christian wilhelm otto constantine boniface urban sixtus julius
+		eugene stephen david robert alfred ramesses ramses ptolemy amenhotep thutmose cleopatra rameses
+		king hadrian justinian theodosius leopold ludwig sigismund casimir sancho ramiro pedro manuel
+		joao john-paul adrian celestine martin honorius sergius marcus selim mehmed suleiman murad
+		matilda margaret harold canute cnut kenneth duncan macbeth edmund ethelred athelstan
+		edgar frederik haakon magnus eric erik valdemar carl oscar umberto vittorio emmanuel`) {
+		regnalNames[w] = true
+	}
+}
+
+// ordinalWords are the one-word ordinals, for the possessive of a regnal
+// numeral ("VIII's" -> "eighth's").
+var ordinalWords = map[int]string{}
+
+func init() {
+	for w, nw := range numberWords {
+		if nw.ordinal && nw.val > 0 && nw.val <= 20 || w == "thirtieth" {
+			ordinalWords[int(nw.val)] = w
+		}
+	}
 }
 
 func romanValue(s string) int {
@@ -402,20 +451,56 @@ func toRoman(n int) string {
 	return b.String()
 }
 
-// roman returns the tokens a roman numeral stands for, or nil.
-func roman(t token, prev *token, hasLower bool) []token {
-	if !t.caps || !hasLower || prev == nil || prev.kind != wordTok || !prev.cap || t.brk {
+// roman returns the tokens a roman numeral stands for, or nil. prev is the
+// last word written out, prev2 the one before it (nil when none or when a
+// break stands between them), next the token after the numeral, and
+// afterCardinal reports that prev is "and", "or", "to" or "through" after
+// a numeral that was read as a cardinal.
+func roman(t token, prev, prev2 *token, next *token, afterCardinal, hasLower bool) []token {
+	if !t.caps && t.text != "i" || !hasLower || prev == nil || prev.kind != wordTok || t.brk {
 		return nil
 	}
-	v := romanValue(t.text)
+	if t.text == "i" && !t.cap {
+		return nil
+	}
+	text, possessive := strings.CutSuffix(t.text, "'s")
+	v := romanValue(text)
 	if v == 0 {
 		return nil
 	}
-	if romanTitleWords[prev.text] {
+	cardinal := func() []token {
+		if possessive {
+			return nil
+		}
 		return []token{{text: strconvItoa(v), kind: numberTok, wordVal: int64(v), sep: t.sep}}
 	}
-	if v > 39 || strings.ContainsAny(t.text, "lc") || t.text == "i" || t.text == "x" {
+	if romanTitleWords[prev.text] || afterCardinal {
+		return cardinal()
+	}
+	if !prev.cap || v > 39 || strings.ContainsAny(text, "lc") {
 		return nil
+	}
+	titled := prev2 != nil && regnalTitles[prev2.text]
+	regnal := titled || regnalNames[prev.text]
+	if text == "i" || text == "x" {
+		// A lone I or X: only after a regnal name that follows a title or
+		// starts its clause, and never before a break-less "'m", "am" ...
+		if !regnal || !titled && (prev2 != nil || next != nil && !next.brk && next.kind == wordTok && pronounIOnly[next.text]) {
+			return nil
+		}
+	}
+	if !regnal {
+		return cardinal()
+	}
+	if possessive {
+		w, ok := ordinalWords[v]
+		if !ok {
+			return nil
+		}
+		return []token{
+			{text: "the", kind: wordTok, wordVal: -1, sep: t.sep},
+			{text: w + "'s", kind: wordTok, wordVal: -1},
+		}
 	}
 	n := strconvItoa(v)
 	return []token{
@@ -424,11 +509,23 @@ func roman(t token, prev *token, hasLower bool) []token {
 	}
 }
 
+// pronounIOnly are words after which a capital I is the pronoun even after
+// a regnal name ("Elizabeth I am", "Henry I think").
+var pronounIOnly = map[string]bool{
+	"am": true, "think": true, "thought": true, "know": true, "knew": true, "guess": true,
+	"mean": true, "said": true, "say": true, "told": true, "will": true, "would": true,
+	"can": true, "could": true, "do": true, "did": true, "don't": true, "didn't": true,
+	"have": true, "had": true, "was": true, "need": true, "want": true, "love": true,
+	"hope": true, "believe": true, "feel": true, "see": true, "saw": true, "just": true,
+	"really": true, "also": true, "should": true, "'m": true, "'ll": true, "'d": true, "'ve": true,
+}
+
 // rewriteWords expands contractions, maps spellings and abbreviations,
 // drops fillers and merges "per cent".
 func rewriteWords(toks []token, hasLower bool) []token {
 	out := make([]token, 0, len(toks))
 	pendingBrk := false // a dropped filler stood between punctuation
+	romanCardinal := -1 // index in out of the last roman numeral read as a cardinal
 	push := func(t token) {
 		t.brk = t.brk || pendingBrk
 		pendingBrk = false
@@ -451,8 +548,20 @@ func rewriteWords(toks []token, hasLower bool) []token {
 			t.post = toks[i+1].post
 			i++
 		}
-		if rs := roman(t, prev, hasLower); rs != nil {
+		var prev2, next *token
+		if len(out) > 1 && prev != nil && !prev.brk {
+			prev2 = &out[len(out)-2]
+		}
+		if i+1 < len(toks) {
+			next = &toks[i+1]
+		}
+		afterCardinal := prev != nil && !t.brk && (prev.text == "and" || prev.text == "or" || prev.text == "to" || prev.text == "through") &&
+			len(out) > 1 && out[len(out)-2].kind == numberTok && out[len(out)-2].wordVal >= 0 && romanCardinal == len(out)-2
+		if rs := roman(t, prev, prev2, next, afterCardinal, hasLower); rs != nil {
 			rs[0].brk = t.brk
+			if len(rs) == 1 {
+				romanCardinal = len(out)
+			}
 			for _, r := range rs {
 				push(r)
 			}
