@@ -119,83 +119,37 @@ func BuildEspeak(ctx context.Context, cfg EspeakConfig, texts []string) (clips [
 		return nil, "", fmt.Errorf("espeak build: cache dir: %w", err)
 	}
 
-	var unique []string
-	first := make(map[string]int, len(texts))
-	slots := make([]int, len(texts))
-	for i, t := range texts {
-		u, ok := first[t]
-		if !ok {
-			u = len(unique)
-			first[t] = u
-			unique = append(unique, t)
-		}
-		slots[i] = u
-	}
-
 	cache := clipCache{dir: cfg.CacheDir}
 	id := "espeak-ng " + version
-	p := &espeakProgress{cfg: cfg, total: len(unique)}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	built := make([]Clip, len(unique))
-	errs := make([]error, len(unique))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(unique)) {
-		wg.Go(func() {
-			for i := range jobs {
-				text := unique[i]
-				key := cacheKey(id, cfg.Voice, 0, text)
-				c, lerr := cache.load(key, text)
-				if lerr == nil {
-					built[i] = c
-					p.finished(true)
-					continue
-				}
-				wav, err := espeak(ctx, path, cfg.Voice, text)
-				if err == nil {
-					c, err = DecodeClip(text, wav)
-				}
-				if err == nil {
-					err = cache.store(key, c)
-				}
-				if err != nil {
-					errs[i] = fmt.Errorf("clip %d of %d (%q): %w", i+1, len(unique), abbrev.String(text, 40), err)
-					cancel(errs[i])
-					continue
-				}
-				built[i] = c
-				p.finished(false)
-			}
-		})
-	}
+	p := &espeakProgress{cfg: cfg, total: distinct(texts)}
 	if !cfg.ProgressLines {
 		p.redraw()
 	}
-	fed := 0
-feed:
-	for ; fed < len(unique); fed++ {
-		select {
-		case jobs <- fed:
-		case <-ctx.Done():
-			break feed
+	clips, err = buildEach(ctx, texts, runtime.GOMAXPROCS(0), func(ctx context.Context, text string) (Clip, error) {
+		key := cacheKey(id, cfg.Voice, 0, text)
+		if c, err := cache.load(key, text); err == nil {
+			p.finished(true)
+			return c, nil
 		}
-	}
-	close(jobs)
-	wg.Wait()
+		wav, err := espeak(ctx, path, cfg.Voice, text)
+		if err != nil {
+			return Clip{}, fmt.Errorf("%q: %w", abbrev.String(text, 40), err)
+		}
+		c, err := DecodeClip(text, wav)
+		if err == nil {
+			err = cache.store(key, c)
+		}
+		if err != nil {
+			return Clip{}, fmt.Errorf("%q: %w", abbrev.String(text, 40), err)
+		}
+		p.finished(false)
+		return c, nil
+	})
 	if !cfg.ProgressLines {
 		fmt.Fprintln(cfg.Progress)
 	}
-	complete := fed == len(unique)
-	for _, err := range errs {
-		complete = complete && err == nil
-	}
-	if !complete {
-		return nil, "", fmt.Errorf("espeak build: %w", context.Cause(ctx))
-	}
-	clips = make([]Clip, len(texts))
-	for i, u := range slots {
-		clips[i] = built[u]
+	if err != nil {
+		return nil, "", fmt.Errorf("espeak build: %w", err)
 	}
 	return clips, version, nil
 }

@@ -142,7 +142,48 @@ func Build(ctx context.Context, cfg Config, texts []string) ([]Clip, error) {
 		return nil, fmt.Errorf("ttspool build: cache dir: %w", err)
 	}
 
-	// Synthesize each distinct text once; slots maps them back.
+	// A transport of our own, so its idle connections close when we are
+	// done instead of lingering in http.DefaultTransport.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = cfg.Concurrency
+	defer tr.CloseIdleConnections()
+	b := &builder{
+		cfg:      cfg,
+		cache:    clipCache{dir: cfg.CacheDir},
+		client:   &ttsClient{url: cfg.URL, voice: cfg.Voice, seed: cfg.Seed, http: &http.Client{Transport: tr, Timeout: cfg.HTTPTimeout}},
+		total:    distinct(texts),
+		requests: make(chan struct{}, cfg.Concurrency),
+	}
+
+	if !cfg.ProgressLines {
+		b.progress()
+	}
+	// Decoding and resampling (most of a clip's CPU time) run on every
+	// core; only the requests themselves are bounded by Concurrency.
+	out, err := buildEach(ctx, texts, max(cfg.Concurrency, runtime.GOMAXPROCS(0)), b.clip)
+	if !cfg.ProgressLines {
+		fmt.Fprintln(cfg.Progress)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ttspool build: %w", err)
+	}
+	return out, nil
+}
+
+// distinct counts the different texts.
+func distinct(texts []string) int {
+	seen := make(map[string]bool, len(texts))
+	for _, t := range texts {
+		seen[t] = true
+	}
+	return len(seen)
+}
+
+// buildEach makes the clip of each distinct text once, with up to workers
+// calls of build at a time, and returns one clip per text, in text order
+// (repeated texts share their clip). The first failure cancels the rest and
+// is returned as "clip k of n: ..."; a canceled ctx returns its cause.
+func buildEach(ctx context.Context, texts []string, workers int, build func(context.Context, string) (Clip, error)) ([]Clip, error) {
 	var unique []string
 	first := make(map[string]int, len(texts))
 	slots := make([]int, len(texts))
@@ -155,41 +196,22 @@ func Build(ctx context.Context, cfg Config, texts []string) ([]Clip, error) {
 		}
 		slots[i] = u
 	}
-
-	// A transport of our own, so its idle connections close when we are
-	// done instead of lingering in http.DefaultTransport.
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = cfg.Concurrency
-	defer tr.CloseIdleConnections()
-	b := &builder{
-		cfg:      cfg,
-		cache:    clipCache{dir: cfg.CacheDir},
-		client:   &ttsClient{url: cfg.URL, voice: cfg.Voice, seed: cfg.Seed, http: &http.Client{Transport: tr, Timeout: cfg.HTTPTimeout}},
-		total:    len(unique),
-		requests: make(chan struct{}, cfg.Concurrency),
-	}
-
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	clips := make([]Clip, len(unique))
 	errs := make([]error, len(unique))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	// Decoding and resampling (most of a clip's CPU time) run on every
-	// core; only the requests themselves are bounded by Concurrency.
-	for range min(max(cfg.Concurrency, runtime.GOMAXPROCS(0)), len(unique)) {
+	for range min(workers, len(unique)) {
 		wg.Go(func() {
 			for i := range jobs {
-				clips[i], errs[i] = b.clip(ctx, unique[i])
+				clips[i], errs[i] = build(ctx, unique[i])
 				if errs[i] != nil {
 					errs[i] = fmt.Errorf("clip %d of %d: %w", i+1, len(unique), errs[i])
 					cancel(errs[i])
 				}
 			}
 		})
-	}
-	if !cfg.ProgressLines {
-		b.progress()
 	}
 	fed := 0
 feed:
@@ -202,10 +224,6 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
-	if !cfg.ProgressLines {
-		fmt.Fprintln(cfg.Progress)
-	}
-
 	// Judge by the work, not by ctx alone: a deadline that passes after the
 	// last clip is done does not spoil the result.
 	complete := fed == len(unique)
@@ -214,7 +232,7 @@ feed:
 	}
 	if !complete {
 		// The cause is the first failure, ours or the caller's.
-		return nil, fmt.Errorf("ttspool build: %w", context.Cause(ctx))
+		return nil, context.Cause(ctx)
 	}
 	out := make([]Clip, len(texts))
 	for i, u := range slots {
