@@ -15,10 +15,12 @@ import (
 // humanCorpusPaths are the hand-counted corpora: reference/hypothesis pairs
 // with the number of word errors a careful human judge counts (see
 // testdata/human/README.md for the counting conventions). corpus2.tsv is a
-// second, independently counted batch under the same conventions.
+// second and corpus3.tsv a third independently counted batch under the same
+// conventions.
 var humanCorpusPaths = []string{
 	filepath.Join("testdata", "human", "corpus.tsv"),
 	filepath.Join("testdata", "human", "corpus2.tsv"),
+	filepath.Join("testdata", "human", "corpus3.tsv"),
 }
 
 // Thresholds for TestHumanCorpusAgreement and TestHumanCorpusWellFormed.
@@ -32,6 +34,7 @@ const (
 	humanMinFileAgreement = 0.93
 	humanMinPairs         = 600 // corpus.tsv
 	humanMinPairs2        = 420 // corpus2.tsv
+	humanMinPairs3        = 360 // corpus3.tsv
 	humanMinPerCategory   = 15
 	humanCorpusFieldCount = 5
 )
@@ -129,7 +132,7 @@ func TestParseHumanCorpus(t *testing.T) {
 }
 
 func TestHumanCorpusWellFormed(t *testing.T) {
-	minPairs := []int{humanMinPairs, humanMinPairs2}
+	minPairs := []int{humanMinPairs, humanMinPairs2, humanMinPairs3}
 	type at struct {
 		file string
 		line int
