@@ -135,7 +135,15 @@ func (m *gpuMonitor) window(from gpumon.Mark) []RecordedGPU {
 	if m == nil {
 		return nil
 	}
-	samples := m.mon.Samples(from, m.mon.Mark())
+	return m.between(from, m.mon.Mark())
+}
+
+// between returns the GPU samples between two marks (see window).
+func (m *gpuMonitor) between(from, to gpumon.Mark) []RecordedGPU {
+	if m == nil {
+		return nil
+	}
+	samples := m.mon.Samples(from, to)
 	if err := m.mon.Err(); err != nil {
 		if !m.warned {
 			fmt.Fprintf(m.warn, "sttbench: warning: the GPU monitor stopped: %v; GPU figures from here on stay empty\n", err)

@@ -445,26 +445,6 @@ func (l *openLoad) sessionsOf(m int) []harness.SessionResult {
 	return out
 }
 
-// between returns the GPU samples between two marks (see window).
-func (m *gpuMonitor) between(from, to gpumon.Mark) []RecordedGPU {
-	if m == nil {
-		return nil
-	}
-	samples := m.mon.Samples(from, to)
-	if err := m.mon.Err(); err != nil {
-		if !m.warned {
-			fmt.Fprintf(m.warn, "sttbench: warning: the GPU monitor stopped: %v; GPU figures from here on stay empty\n", err)
-			m.warned = true
-		}
-		return nil
-	}
-	w := make([]RecordedGPU, len(samples))
-	for i, s := range samples {
-		w[i] = RecordedGPU{At: s.Time, SM: optional(s.SM), FBMiB: optional(s.FBMiB)}
-	}
-	return w
-}
-
 // clipsNeeded is how many clips the run prepares: one per session of its
 // largest level; for an open model every reference text (sessions cycle
 // through them), and at least one per session a soak keeps in flight.

@@ -20,9 +20,9 @@ import (
 	"sort"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/sttbench/sttbench/internal/abbrev"
+	"github.com/sttbench/sttbench/ttspool"
 )
 
 // Utterance is one recording and the words it speaks.
@@ -230,7 +230,7 @@ func Duplicates(utts []Utterance) []string {
 	groups := map[string][]int{}
 	var order []string
 	for i, u := range utts {
-		k := normalize(u.Text)
+		k := ttspool.TextKey(u.Text)
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -250,26 +250,6 @@ func Duplicates(utts []Utterance) []string {
 			len(g), abbrev.String(utts[g[0]].Text, 60), strings.Join(names, ", ")))
 	}
 	return warnings
-}
-
-// normalize keeps lower-cased letters and digits, single spaces between
-// words, as ttspool's reference texts are compared.
-func normalize(s string) string {
-	var b strings.Builder
-	space := false
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteRune(r)
-		case unicode.IsSpace(r) || r == '-':
-			space = true
-		}
-	}
-	return b.String()
 }
 
 // errNotAudio marks a file that is neither WAV nor FLAC.

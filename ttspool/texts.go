@@ -26,7 +26,7 @@ func ParseTexts(r io.Reader) ([]string, error) {
 		if t == "" || strings.HasPrefix(t, "#") {
 			continue
 		}
-		key := normalizeText(t)
+		key := TextKey(t)
 		if prev, ok := seen[key]; ok {
 			return nil, fmt.Errorf("parse texts: line %d duplicates line %d: %q", line, prev, abbrev.String(t, 60))
 		}
@@ -56,9 +56,11 @@ func LoadTexts(path string) ([]string, error) {
 	return texts, nil
 }
 
-// normalizeText keeps lower-cased letters and digits, with single spaces
-// between words, so trivial variants of a text compare equal.
-func normalizeText(s string) string {
+// TextKey keeps lower-cased letters and digits, with single spaces
+// between words, so that trivial variants of a text compare equal: what
+// reference texts (and recordings' transcripts) are compared by when
+// duplicates are looked for.
+func TextKey(s string) string {
 	var b strings.Builder
 	space := false
 	for _, r := range strings.ToLower(s) {
