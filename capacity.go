@@ -71,6 +71,14 @@ func (s SLO) String() string {
 }
 
 // term returns the term of metric, if the SLO names it.
+// EOSP95Bound is the SLO's eos_p95 bound, zero when it has none.
+func (s SLO) EOSP95Bound() time.Duration {
+	if t, ok := s.term("eos_p95"); ok {
+		return time.Duration(math.Round(t.Max * 1e9))
+	}
+	return 0
+}
+
 func (s SLO) term(metric string) (SLOTerm, bool) {
 	for _, t := range s.Terms {
 		if t.Metric == metric {

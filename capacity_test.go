@@ -411,3 +411,14 @@ func TestCapacityNeedsAnSLOAndARange(t *testing.T) {
 	_, err = r.Capacity(t.Context(), CapacityOptions{SLO: slo})
 	require.ErrorContains(t, err, "pass -search MIN..MAX (or STTBENCH_SEARCH)")
 }
+
+func TestThePicturesDrawTheSLOBound(t *testing.T) {
+	slo, err := ParseSLO("wer<=5,eos_p95<=800ms")
+	require.NoError(t, err)
+	assert.Equal(t, 800*time.Millisecond, slo.EOSP95Bound())
+	assert.Equal(t, 800*time.Millisecond, eosLine(Config{SLO: slo, EOSP95Max: 2 * time.Second}), "the SLO's bound first")
+	assert.Equal(t, 2*time.Second, eosLine(Config{EOSP95Max: 2 * time.Second}))
+	none, err := ParseSLO("wer<=5")
+	require.NoError(t, err)
+	assert.Zero(t, eosLine(Config{SLO: none}))
+}

@@ -66,7 +66,7 @@ func (r *Run) writePlots(w io.Writer, levels []int, byLevel map[int][]Round, row
 		Header: RecordHeader{Start: firstStart(levels, byLevel), Host: host, Flags: r.Config.Flags, Levels: r.Config.Levels},
 		Levels: levels, ByLevel: byLevel,
 	}
-	files, err := plotter(r.Config.Plots, rec, rows, r.Config.EOSP95Max)
+	files, err := plotter(r.Config.Plots, rec, rows, eosLine(r.Config))
 	if err != nil {
 		return fmt.Errorf("-plots %s: %w", r.Config.Plots, err)
 	}
@@ -97,4 +97,13 @@ func baseNames(paths []string) string {
 		s += filepath.Base(p)
 	}
 	return s
+}
+
+// eosLine is the EOS p95 bound the pictures draw: the -slo's eos_p95 term
+// when there is one, else the gate's -eos-p95-max (zero: none).
+func eosLine(cfg Config) time.Duration {
+	if d := cfg.SLO.EOSP95Bound(); d > 0 {
+		return d
+	}
+	return cfg.EOSP95Max
 }

@@ -81,8 +81,10 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		}
 		recs = append(recs, rec)
 		if eosBound == 0 {
-			// The bound the run itself was gated on, when it had one.
-			if d, err := time.ParseDuration(rec.Header.Flags["eos-p95-max"]); err == nil && d > 0 {
+			// The bound of the run's own SLO, or the one it was gated on.
+			if slo, err := sttbench.ParseSLO(rec.Header.Flags["slo"]); err == nil && slo.EOSP95Bound() > 0 {
+				eosBound = slo.EOSP95Bound()
+			} else if d, err := time.ParseDuration(rec.Header.Flags["eos-p95-max"]); err == nil && d > 0 {
 				eosBound = d
 			}
 		}
