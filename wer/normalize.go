@@ -41,7 +41,12 @@ import "strings"
 //     "at 6 50".
 //  6. units: "%" -> "percent", "°" -> degrees, currency symbols become
 //     trailing unit words ("$5.50" -> "5 dollars 50 cents"), unit
-//     abbreviations after numbers become words ("5 km" -> "5 kilometers").
+//     abbreviations after numbers become words ("5 km" -> "5 kilometers",
+//     "200 g" -> "200 grams", "2 L" -> "2 liters", "65W" -> "65 watts",
+//     "100 Mbps" -> "100 megabits per second"; "5G" stays a network, and
+//     "apartment 4L" a code); "seven pounds four ounces" is a weight, not
+//     money; the inch word of a height takes no number ("six foot one" =
+//     "6'1"" = "6 feet 1 inches").
 //  7. verb groups (groups.go): a subject and its auxiliary, with an
 //     optional "not", and an auxiliary with "not" become one scoring word
 //     with spaces inside ("they're" = "they are" = [they are], "he isn't" =
