@@ -24,7 +24,9 @@ import "strings"
 //  2. initialisms: "U.S.A." = "usa", "J. K." = "JK", "C O two" = "CO2",
 //     "Ph.D." = "phd".
 //  3. word rewrites: closed compounds ("e-mail" = "e mail" = "email",
-//     "follow up" = "followup"), roman numerals, Dr./St. by context,
+//     "follow up" = "followup", "long-term" = "longterm"; a bound prefix
+//     such as non-, anti-, multi- joins the next word in any spelling:
+//     "non-smoking" = "non smoking" = "nonsmoking"), roman numerals, Dr./St. by context,
 //     contractions, British -> American spelling, abbreviations ("Apt.",
 //     "Gov.", "Inc.", months), fillers dropped, "per cent" -> "percent",
 //     "Rocky IV" = "rocky 4", "Henry VIII's" = "henry the eighth's",
