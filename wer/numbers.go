@@ -894,7 +894,9 @@ func numbers(toks []token) []token {
 	// hundred", as in "a hundred" = "100".
 	w := 0
 	for k := range out {
-		if articleOfHundred(out, k) {
+		// A repeated "a" ("a a 100") is kept, so that normalizing the
+		// output again drops nothing more.
+		if articleOfHundred(out, k) && (k == 0 || out[k-1].kind != wordTok || out[k-1].text != "a") {
 			out[k+1].brk, out[k+1].sep = out[k].brk, out[k].sep
 			continue
 		}
