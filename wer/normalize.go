@@ -24,7 +24,9 @@ import "strings"
 //  2. initialisms: "U.S.A." = "usa", "J. K." = "JK", "C O two" = "CO2",
 //     "Ph.D." = "phd".
 //  3. word rewrites: closed compounds ("e-mail" = "e mail" = "email",
-//     "follow up" = "followup"), roman numerals, Dr./St. by context,
+//     "follow up" = "followup", "long-term" = "longterm"; a bound prefix
+//     such as non-, anti-, multi- joins the next word in any spelling:
+//     "non-smoking" = "non smoking" = "nonsmoking"), roman numerals, Dr./St. by context,
 //     contractions, British -> American spelling, abbreviations ("Apt.",
 //     "Gov.", "Inc.", months), fillers dropped, "per cent" -> "percent",
 //     "Rocky IV" = "rocky 4", "Henry VIII's" = "henry the eighth's",
@@ -41,7 +43,12 @@ import "strings"
 //     "at 6 50".
 //  6. units: "%" -> "percent", "°" -> degrees, currency symbols become
 //     trailing unit words ("$5.50" -> "5 dollars 50 cents"), unit
-//     abbreviations after numbers become words ("5 km" -> "5 kilometers").
+//     abbreviations after numbers become words ("5 km" -> "5 kilometers",
+//     "200 g" -> "200 grams", "2 L" -> "2 liters", "65W" -> "65 watts",
+//     "100 Mbps" -> "100 megabits per second"; "5G" stays a network, and
+//     "apartment 4L" a code); "seven pounds four ounces" is a weight, not
+//     money; the inch word of a height takes no number ("six foot one" =
+//     "6'1"" = "6 feet 1 inches").
 //  7. verb groups (groups.go): a subject and its auxiliary, with an
 //     optional "not", and an auxiliary with "not" become one scoring word
 //     with spaces inside ("they're" = "they are" = [they are], "he isn't" =

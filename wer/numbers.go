@@ -32,7 +32,8 @@ import (
 //     and twelve are left as times ("ten thirty" = "10 30"), and longer runs
 //     as lists ("thirteen fourteen fifteen" = "13 14 15").
 //   - "second" right after a number is the unit, not the ordinal
-//     ("one second" = "1 second"; elsewhere "second" = "2nd").
+//     ("one second" = "1 second"), and so is "per second"
+//     ("megabits per second" = "Mbps"); elsewhere "second" = "2nd".
 //
 // Digits from the text ("2000", "3.5", "21st") are kept as written, except that
 // an integer or decimal followed by a scale word is multiplied out
@@ -205,6 +206,9 @@ func (p parser) part(i int, inRun bool) (numPart, int, bool) {
 	case wordTok:
 	default:
 		return numPart{}, i, false
+	}
+	if t.text == "second" && i > 0 && p.toks[i-1].kind == wordTok && p.toks[i-1].text == "per" {
+		return numPart{}, i, false // "per second" is the unit ("Mbps")
 	}
 	if inRun && t.text == "oh" {
 		if j := i + 1; j < len(p.toks) {
@@ -598,7 +602,7 @@ var digitKeywords = map[string]bool{
 	"course": true, "id": true, "order": true, "confirmation": true, "reference": true,
 	"serial": true, "ticket": true, "badge": true, "policy": true, "tracking": true,
 	"locker": true, "dial": true, "press": true, "social": true, "train": true, "bus": true,
-	"call": true,
+	"call": true, "buzzer": true, "intercom": true,
 }
 
 var digitFillers = map[string]bool{
@@ -890,7 +894,9 @@ func numbers(toks []token) []token {
 	// hundred", as in "a hundred" = "100".
 	w := 0
 	for k := range out {
-		if articleOfHundred(out, k) {
+		// A repeated "a" ("a a 100") is kept, so that normalizing the
+		// output again drops nothing more.
+		if articleOfHundred(out, k) && (k == 0 || out[k-1].kind != wordTok || out[k-1].text != "a") {
 			out[k+1].brk, out[k+1].sep = out[k].brk, out[k].sep
 			continue
 		}

@@ -60,7 +60,10 @@ func TestNearMissesStayErrors(t *testing.T) {
 		{"555-1234", "555-1243"}, {"one eight hundred", "one eight thousand"},
 		{"nine oh five", "nine five"}, {"room 404", "room 44"}, {"double three", "three"},
 		{"six o'clock", "six"}, {"seven thirty a.m.", "seven thirty p.m."},
-		{"5 km", "5 m"}, {"5 kg", "5 g"}, {"1 GB", "1 MB"}, {"30 °C", "30 °F"},
+		{"5 km", "5 m"}, {"5 kg", "5 g"}, {"two hundred grams", "200 kg"}, {"two litres", "2 ml"},
+		{"a hundred megabits per second", "100 MB"}, {"sixty-five watts", "65 kW"}, {"five grams", "5G"},
+		{"seven pounds four ounces", "7 lb 14 oz"}, {"six foot one", "6'11\""}, {"six foot one", "6'1\" tall"},
+		{"buzzer one one two", "buzzer 121"}, {"per second", "per 2nd"}, {"1 GB", "1 MB"}, {"30 °C", "30 °F"},
 		{"$5", "£5"}, {"50p", "50 cents"}, {"¥100", "₹100"}, {"$5 bill", "$50 bill"},
 		{"she's been", "she is"}, {"it's got", "it is got"}, {"James's", "Jane's"},
 		{"Henry VIII", "Henry VII"}, {"World War II", "World War I"}, {"I", "one"},
@@ -102,7 +105,7 @@ func TestNearMissesStayErrors(t *testing.T) {
 //     number ("one hundred and five" = "one hundred five"); "one" before
 //     hundred/thousand/million ("hundred" alone is 100); "zero" before
 //     "point" ("point five" = "0.5"); "cents" after "dollars fifty";
-//     "inches" after "five feet ten" ("five foot ten" = 5'10"); and a
+//     "inches" or "inch" after "five feet ten" ("five foot ten" = 5'10"); and a
 //     scale word between digit groups of a long number, which is read
 //     digit by digit either way;
 //   - replacing one written word by a word that is not in any table: a
@@ -136,7 +139,7 @@ func TestNormalizationNeverHidesARealError(t *testing.T) {
 			return true
 		case w == "million" && k+1 < len(words) && numberWords[next].class != 0:
 			return true
-		case (w == "inches" || w == "in") && k >= 2 && (words[k-2] == "feet" || words[k-2] == "ft" || words[k-2] == "foot"):
+		case (w == "inches" || w == "inch" || w == "in") && k >= 2 && (words[k-2] == "feet" || words[k-2] == "ft" || words[k-2] == "foot"):
 			return true
 		}
 		return false

@@ -67,9 +67,11 @@ func units(toks []token) []token {
 
 // A unit after a number: its singular and plural words (the plural is used
 // after any number but 1). Abbreviations are read only after a number, so
-// "in", "cm" or "mm" elsewhere stay words; "m", "g" and "l" are not read
-// at all ("5m" may be five million, "5G" a network), except "m" before
-// squared/cubed or "/s".
+// "in", "cm" or "mm" elsewhere stay words. "m" is read only as meters
+// (see unitAbbreviations; "$5m" is money first). "g" is grams except after
+// a single digit 2-6 with no "of" after it ("5G" is a network, "5 g of
+// salt" grams); "l" (liters) and "w" (watts) are read except in a code
+// after a digit keyword ("apartment 4L", "seat 12W").
 type unitNames struct{ one, many string }
 
 var unitAbbrev = map[string]unitNames{
@@ -85,7 +87,10 @@ var unitAbbrev = map[string]unitNames{
 	"hr": {"hour", "hours"}, "hrs": {"hour", "hours"}, "min": {"minute", "minutes"},
 	"mins": {"minute", "minutes"}, "sec": {"second", "seconds"}, "secs": {"second", "seconds"},
 	"kw": {"kilowatt", "kilowatts"}, "kwh": {"kilowatt hour", "kilowatt hours"},
-	"hz": {"hertz", "hertz"}, "khz": {"kilohertz", "kilohertz"}, "mhz": {"megahertz", "megahertz"},
+	"w": {"watt", "watts"}, "l": {"liter", "liters"}, "g": {"gram", "grams"},
+	"kbps": {"kilobit per second", "kilobits per second"}, "mbps": {"megabit per second", "megabits per second"},
+	"gbps": {"gigabit per second", "gigabits per second"},
+	"hz":   {"hertz", "hertz"}, "khz": {"kilohertz", "kilohertz"}, "mhz": {"megahertz", "megahertz"},
 	"ghz": {"gigahertz", "gigahertz"}, "yd": {"yard", "yards"}, "yds": {"yard", "yards"},
 	"mi": {"mile", "miles"}, "sq": {"square", "square"}, "ft": {"foot", "feet"},
 	"p": {"penny", "pence"}, "usd": {"dollar", "dollars"}, "gbp": {"pound", "pounds"},
@@ -164,7 +169,9 @@ func unitAbbreviations(toks []token) []token {
 				!(k+1 < len(toks) && (toks[k+1].kind != wordTok || unitWordSet[toks[k+1].text] || numberWords[toks[k+1].text].class != 0 ||
 					toks[k+1].text == "squared" || toks[k+1].text == "cubed")) {
 				out = append(out, toks[k])
-				out = append(out, wordsLike(unitWordFor(toks[k].text, "inch", "inches"), token{})...)
+				// The inches of a height are said or not ("six foot one"),
+				// so their word takes no number: 6'1" = "6 feet 1 inches".
+				out = append(out, wordsLike("inches", token{})...)
 				i++
 				if isW(i+1, "in") || isW(i+1, "inch") || isW(i+1, "inches") {
 					i++ // "5 ft 2 in", "five feet ten inches"
@@ -205,6 +212,14 @@ func unitAbbreviations(toks []token) []token {
 			out = append(out, wordsLike(unitWordFor(n, "meter", "meters"), t)...)
 			continue
 		}
+		if (t.text == "l" || t.text == "w") && afterNum && keywordBefore(out, len(out)-1) {
+			out = append(out, t) // a code: "apartment 4L", "seat 12W"
+			continue
+		}
+		if t.text == "g" && afterNum && len(n) == 1 && n >= "2" && n <= "6" && !isW(i+1, "of") {
+			out = append(out, t) // "5G", "a 4G phone": a network
+			continue
+		}
 		if u, ok := unitAbbrev[t.text]; ok && afterNum && t.text != "m" {
 			out = append(out, wordsLike(unitWordFor(n, u.one, u.many), t)...)
 			continue
@@ -212,6 +227,10 @@ func unitAbbreviations(toks []token) []token {
 		if (t.text == "c" || t.text == "f") && prev != nil && prev.kind == wordTok && (prev.text == "degrees" || prev.text == "degree") {
 			out = append(out, wordsLike(map[string]string{"c": "celsius", "f": "fahrenheit"}[t.text], t)...)
 			continue
+		}
+		if (t.text == "inch" || t.text == "inches") && afterNum && len(out) > 1 && out[len(out)-2].kind == wordTok &&
+			(out[len(out)-2].text == "feet" || out[len(out)-2].text == "foot") {
+			t.text = "inches" // a height: "six feet one inch" = 6'1" = "six foot one"
 		}
 		if t.text == "centigrade" {
 			t.text = "celsius"
@@ -336,7 +355,8 @@ func symbols(toks []token) []token {
 }
 
 // moneyWords: "<n> dollars and <m> cents" drops the "and"; a spelled-out
-// 1..99 right after "<n> dollars" is cents ("five dollars fifty").
+// 1..99 right after "<n> dollars" is cents ("five dollars fifty"), unless
+// a unit word follows it ("seven pounds four ounces" is weight).
 func moneyWords(toks []token) []token {
 	isWord := func(k int, set map[string]bool) bool {
 		return k < len(toks) && toks[k].kind == wordTok && set[toks[k].text]
@@ -368,7 +388,7 @@ func moneyWords(toks []token) []token {
 			continue
 		}
 		if k < len(toks) && toks[k].kind == numberTok && !toks[k].brk && toks[k].wordVal >= 1 && toks[k].wordVal <= 99 &&
-			!isWord(k+1, subunitWords) && !isWord(k+1, notSubunit) {
+			!isWord(k+1, subunitWords) && !isWord(k+1, notSubunit) && !isWord(k+1, unitWordSet) {
 			c := currencies[sym]
 			out = append(out, toks[k], wordLike(unitWord(toks[k].text, c.subOne, c.subMany), token{}))
 			i = k

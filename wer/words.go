@@ -194,6 +194,13 @@ var hyphenOnly = map[[2]string]bool{
 
 var openCompounds = map[[2]string]bool{}
 
+// boundPrefixes never stand alone as words, so a word after one of them,
+// hyphenated or spaced, is joined to it: "non-smoking" = "non smoking" =
+// "nonsmoking", "multi-storey" = "multistorey".
+var boundPrefixes = map[string]bool{
+	"non": true, "anti": true, "multi": true, "semi": true, "inter": true, "pre": true,
+}
+
 func init() {
 	for _, c := range strings.Fields(`
 		follow-up x-ray any-more any-time start-up over-night mid-night mid-day
@@ -216,7 +223,8 @@ func init() {
 		web-cam sun-glasses sun-screen sun-rise sun-set rain-fall snow-fall
 		thunder-storm wild-fire short-cut hair-cut break-through heart-burn
 		over-time over-seas under-ground over-head fire-fighter sales-person
-		spokes-person eye-sight eye-glasses`) {
+		spokes-person eye-sight eye-glasses long-term short-term cross-check
+		cross-reference auto-pay auto-renew`) {
 		a, b, _ := strings.Cut(c, "-")
 		openCompounds[[2]string{a, b}] = true
 	}
@@ -239,6 +247,9 @@ func closedCompound(a, b string) bool {
 // openCompound reports whether a and b written with a space between them
 // are the parts of a closed compound.
 func openCompound(a, b string) bool {
+	if boundPrefixes[a] && b != "" {
+		return true
+	}
 	if openCompounds[[2]string{a, strings.TrimSuffix(b, "s")}] || openCompounds[[2]string{a, b}] {
 		return true
 	}
