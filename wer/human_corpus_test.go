@@ -27,10 +27,11 @@ var humanCorpusPaths = []string{
 const (
 	humanMinAgreement = 0.95
 	// humanMinFileAgreement is the floor for each file on its own. The
-	// goal is humanMinAgreement there too; corpus2.tsv, written to stress
-	// times, numerals and money, stands at 93.2 %, and the floor keeps that
-	// from slipping back while the rules catch up (the misses are listed in
-	// the test's log).
+	// goal is humanMinAgreement there too; corpus2.tsv and corpus3.tsv
+	// stand at 93.7 % and 94.4 %, most of their misses conventions no
+	// per-text rule can express (a currency symbol that may go unsaid, "the
+	// reading closest to the other side"), and the floor keeps them from
+	// slipping back (the misses are listed in the test's log).
 	humanMinFileAgreement = 0.93
 	humanMinPairs         = 600 // corpus.tsv
 	humanMinPairs2        = 420 // corpus2.tsv
