@@ -1,0 +1,6 @@
+//go:build !unix
+
+package sttbench
+
+// checkFileLimit has nothing to check where there are no Unix file limits.
+func checkFileLimit(sessions int, embedded bool) error { return nil }
