@@ -229,29 +229,20 @@ func gram(ws []int32) (g [NgramLen]int32) {
 
 // substringErrors is wer.SubstringErrors on word ids: the fewest edits that
 // turn some contiguous span of ref into seg.
-func substringErrors(seg, ref []int32) int {
-	prev := make([]int, len(ref)+1)
-	cur := make([]int, len(ref)+1)
-	for i := 1; i <= len(seg); i++ {
-		cur[0] = i
-		for j := 1; j <= len(ref); j++ {
-			d := prev[j-1]
-			if seg[i-1] != ref[j-1] {
-				d++
-			}
-			cur[j] = min(d, prev[j]+1, cur[j-1]+1)
-		}
-		prev, cur = cur, prev
-	}
-	return minInt(prev)
-}
+func substringErrors(seg, ref []int32) int { return editDistance(seg, ref, true) }
 
 // levenshtein is the word edit distance between a and b.
-func levenshtein(a, b []int32) int {
+func levenshtein(a, b []int32) int { return editDistance(a, b, false) }
+
+// editDistance aligns a with b, or with any contiguous span of b when
+// anySpan (b's words before and after the span then cost nothing).
+func editDistance(a, b []int32, anySpan bool) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	if !anySpan {
+		for j := range prev {
+			prev[j] = j
+		}
 	}
 	for i := 1; i <= len(a); i++ {
 		cur[0] = i
@@ -263,6 +254,9 @@ func levenshtein(a, b []int32) int {
 			cur[j] = min(d, prev[j]+1, cur[j-1]+1)
 		}
 		prev, cur = cur, prev
+	}
+	if anySpan {
+		return minInt(prev)
 	}
 	return prev[len(b)]
 }
