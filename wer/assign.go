@@ -88,7 +88,7 @@ func ScoreSegments(refSentences []string, hypSegments []string) (counts Counts, 
 		segs[j] = Words(s)
 		hypAll = append(hypAll, segs[j]...)
 	}
-	inOrder := Align(refAll, hypAll)
+	inOrder := AlignReadings(refAll, hypAll)
 	if len(refs) < 2 && len(segs) < 2 || inOrder.Errors() == 0 {
 		return inOrder, false
 	}
@@ -113,7 +113,7 @@ func ScoreSegments(refSentences []string, hypSegments []string) (counts Counts, 
 	for _, j := range order {
 		hypRe = append(hypRe, segs[j]...)
 	}
-	re := Align(refAll, hypRe)
+	re := AlignReadings(refAll, hypRe)
 	if re.Errors() < inOrder.Errors() {
 		return re, true
 	}
@@ -136,7 +136,7 @@ func assignSegments(refs, segs [][]string) []int {
 		for j := 0; j < size; j++ {
 			switch {
 			case i < n && j < m:
-				cost[i][j] = Align(refs[i], segs[j]).Errors()
+				cost[i][j] = AlignReadings(refs[i], segs[j]).Errors()
 			case i < n: // sentence i unmatched
 				cost[i][j] = forbidden
 				if j-m == i {

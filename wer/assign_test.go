@@ -62,7 +62,7 @@ func TestScoreSegmentsOutOfOrder(t *testing.T) {
 		"More than 2,000 homes lost power for several hours.",
 		"Crews worked through the morning to clear fallen trees.",
 	}
-	inOrder := Align(Normalize(strings.Join(storySentences, " ")), Normalize(strings.Join(hyp, " ")))
+	inOrder := AlignReadings(Normalize(strings.Join(storySentences, " ")), Normalize(strings.Join(hyp, " ")))
 	require.Greater(t, inOrder.Errors(), 10)
 	c, re := ScoreSegments(storySentences, hyp)
 	assert.True(t, re)
@@ -199,7 +199,7 @@ func TestAssignSegmentsIsOptimalNotGreedy(t *testing.T) {
 	assert.Equal(t, []int{1, 0}, got)
 	total := 0
 	for j, i := range got {
-		total += Align(refs[i], segs[j]).Errors()
+		total += AlignReadings(refs[i], segs[j]).Errors()
 	}
 	assert.Equal(t, 6, total)
 }

@@ -20,4 +20,9 @@ package wer
 // times with "oh", fractions, units and symbols, context-dependent
 // abbreviations, roman numerals, initials, Unicode folding and a larger
 // British -> American list (see RULES.md).
-const NormalizerVersion = "2"
+//
+// Version 3 writes the words a written form implies but a speaker may leave
+// unsaid in parentheses, "$19.99" -> "19 (dollars) 99 (cents)", and
+// "two and a half million" -> "2500000"; AlignReadings (readings.go)
+// compares the readings of both sides closest to each other.
+const NormalizerVersion = "3"

@@ -193,8 +193,15 @@ func fractions(toks []token) []token {
 			if j > 0 && j < len(toks) && !(toks[j].brk && j == i+1) {
 				if r, n, ok := fractionAt(toks, j); ok && (j > i+1 || toks[j].kind == numberTok && strings.TrimSpace(toks[j+1].sep) != "") {
 					r.Add(r, new(big.Rat).SetInt64(w))
-					emit(fracString(r), t)
 					i = j + n - 1
+					// "two and a half million" = "2.5 million" = 2500000
+					if k := i + 1; k < len(toks) && toks[k].spoken && !toks[k].brk && bareScales[toks[k].text] {
+						scaled := new(big.Rat).Mul(r, new(big.Rat).SetInt64(toks[k].wordVal))
+						if scaled.IsInt() {
+							r, i = scaled, k
+						}
+					}
+					emit(fracString(r), t)
 					continue
 				}
 			}
@@ -217,6 +224,9 @@ func fractions(toks []token) []token {
 	}
 	return out
 }
+
+// bareScales are the number tokens of a scale word said alone.
+var bareScales = map[string]bool{"1000": true, "1000000": true, "1000000000": true, "1000000000000": true}
 
 // Words after which "ten to seven" is a clock time ("at ten to seven",
 // "around ten to seven"); elsewhere it may be a range ("five to ten

@@ -240,7 +240,7 @@ func TestHumanCorpusAgreement(t *testing.T) {
 		var report strings.Builder
 		for _, p := range pairs {
 			ref, hyp := Words(p.Ref), Words(p.Hyp)
-			got := Align(ref, hyp).Errors()
+			got := AlignReadings(ref, hyp).Errors()
 			for _, m := range []map[string]*tally{perCat, bothCat} {
 				if m[p.Category] == nil {
 					m[p.Category] = &tally{}
@@ -252,9 +252,10 @@ func TestHumanCorpusAgreement(t *testing.T) {
 			if got == p.Human {
 				continue
 			}
-			fmt.Fprintf(&report, "line %d [%s] human=%d got=%d (%s)\n  ref: %s\n  hyp: %s\n  ref words: %s\n  hyp words: %s\n",
+			readRef, readHyp := bestReadings(ref, hyp)
+			fmt.Fprintf(&report, "line %d [%s] human=%d got=%d (%s)\n  ref: %s\n  hyp: %s\n  ref words: %s\n  hyp words: %s\n  read as: %s | %s\n",
 				p.Line, p.Category, p.Human, got, p.Note, p.Ref, p.Hyp,
-				strings.Join(ref, " "), strings.Join(hyp, " "))
+				strings.Join(ref, " "), strings.Join(hyp, " "), strings.Join(readRef, " "), strings.Join(readHyp, " "))
 		}
 		t.Logf("%s: agreement with the human judge (under: fewer errors than the human, over: more):\n%s", path, summarize(perCat, all))
 		if report.Len() > 0 {

@@ -122,7 +122,11 @@ func Normalize(s string) []string {
 				t.text = w
 			}
 		}
-		if t.text != "" {
+		switch {
+		case t.text == "":
+		case t.optional:
+			out = append(out, "("+t.text+")")
+		default:
 			out = append(out, t.text)
 		}
 	}

@@ -85,7 +85,7 @@ func TestNearMissesStayErrors(t *testing.T) {
 		{"point five percent", "5%"}, {"a $100 bill", "a $10 bill"}, {"100 and 5", "150"}, {"50 m", "50 km"}, {"ref K7P44", "ref K7P45"},
 		{"account ending in 3391", "account ending in 3319"}, {"call 020 7946 0011", "call 020 7946 0012"},
 	} {
-		c := Align(Words(p.ref), Words(p.hyp))
+		c := AlignReadings(Words(p.ref), Words(p.hyp))
 		assert.GreaterOrEqual(t, c.Errors(), 1, "%q vs %q: %q vs %q", p.ref, p.hyp,
 			Words(p.ref), Words(p.hyp))
 	}
@@ -151,13 +151,13 @@ func TestNormalizationNeverHidesARealError(t *testing.T) {
 		for k := range words {
 			rest := append(append([]string{}, words[:k]...), words[k+1:]...)
 			if !formatting(words, k) {
-				c := Align(orig, Normalize(strings.Join(rest, " ")))
+				c := AlignReadings(orig, Normalize(strings.Join(rest, " ")))
 				assert.GreaterOrEqual(t, c.Errors(), 1, "line %d: deleting %q from %q hides the error", p.line, words[k], p.input)
 				checked++
 			}
 			sub := append(append(append([]string{}, words[:k]...), "zyzzyva"), words[k+1:]...)
 			if len(Normalize(words[k])) > 0 {
-				c := Align(orig, Normalize(strings.Join(sub, " ")))
+				c := AlignReadings(orig, Normalize(strings.Join(sub, " ")))
 				assert.GreaterOrEqual(t, c.Errors(), 1, "line %d: replacing %q in %q hides the error", p.line, words[k], p.input)
 				checked++
 			}

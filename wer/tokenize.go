@@ -28,6 +28,10 @@ type token struct {
 	// A number token made from spelled-out words (numbers.go): "third"
 	// gives a spoken "3rd", "3rd" in the text a written one.
 	spoken bool
+	// A word the written form implies but a speaker may leave unsaid: the
+	// currency of "$19.99", the "o'clock" of "6:00". Normalize writes it
+	// in parentheses, "(dollars)", and reads that back (see readings.go).
+	optional bool
 	// For number tokens produced from spelled-out words: the integer value
 	// when it is a plain cardinal, otherwise -1. Digit tokens from the text
 	// carry -1 too.
@@ -103,7 +107,8 @@ func tokenize(s string) tokText {
 			emit(text, numberTok)
 			i += n
 			if hour && !ampmAt(rs, i) {
-				emit("o'clock", wordTok) // "6:00" = "six o'clock"
+				emit("o'clock", wordTok) // "6:00" = "six o'clock", or "six"
+				toks[len(toks)-1].optional = true
 			}
 			i += feetInches(rs, i, text, emit)
 		case c == '.' && i+1 < len(rs) && isDigit(rs[i+1]) && (i == 0 || !isDigit(rs[i-1]) && !isWordRune(rs[i-1])):
@@ -170,8 +175,15 @@ func tokenize(s string) tokText {
 			emit("number", wordTok) // "#1" = "number one"
 			i++
 		case c == '¢':
-			emit("cents", wordTok)
+			emit("cents", wordTok) // "99¢" = "ninety-nine cents", or "ninety-nine"
+			toks[len(toks)-1].optional = true
 			i++
+		case c == '(' && optionalAt(rs, i) > 0:
+			// "(dollars)": an optional word written by Normalize.
+			n := optionalAt(rs, i)
+			emit(string(rs[i+1:i+n-1]), wordTok)
+			toks[len(toks)-1].optional = true
+			i += n
 		case isSoftSep(c):
 			sep = append(sep, c)
 			i++
@@ -186,6 +198,33 @@ func tokenize(s string) tokText {
 	}
 	tt.toks = toks
 	return tt
+}
+
+// optionalWords are the words Normalize may write as optional.
+var optionalWords = map[string]bool{"o'clock": true}
+
+func init() {
+	for _, c := range currencies {
+		for _, w := range []string{c.one, c.many, c.subOne, c.subMany} {
+			if w != "" {
+				optionalWords[w] = true
+			}
+		}
+	}
+}
+
+// optionalAt returns the length of "(word)" at rs[i] when word is one of
+// optionalWords, else 0.
+func optionalAt(rs []rune, i int) int {
+	for k := i + 1; k < len(rs) && k-i <= 12; k++ {
+		if rs[k] == ')' {
+			if optionalWords[string(rs[i+1:k])] {
+				return k - i + 1
+			}
+			return 0
+		}
+	}
+	return 0
 }
 
 // ampmAt reports whether "am", "pm", "a.m." or "p.m." follows rs[i] after

@@ -334,6 +334,9 @@ func symbols(toks []token) []token {
 			c := currencies[t.text]
 			n := i + 1
 			if n < len(toks) && toks[n].kind == numberTok && !toks[n].brk && plainNumber(toks[n].text) {
+				// "$500 dollars": with the currency said after it, the
+				// symbol is read too (a repeated word, not an unsaid one).
+				said := n+1 < len(toks) && toks[n+1].kind == wordTok && (toks[n+1].text == c.one || toks[n+1].text == c.many)
 				for k, w := range money(toks[n].text, c) {
 					like := token{}
 					if k == 0 {
@@ -342,6 +345,8 @@ func symbols(toks []token) []token {
 					u := wordLike(w, like)
 					if k%2 == 0 {
 						u.kind = numberTok
+					} else {
+						u.optional = !said // "$19.99" said "nineteen ninety-nine"
 					}
 					out = append(out, u)
 				}
@@ -390,7 +395,9 @@ func moneyWords(toks []token) []token {
 		if k < len(toks) && toks[k].kind == numberTok && !toks[k].brk && toks[k].wordVal >= 1 && toks[k].wordVal <= 99 &&
 			!isWord(k+1, subunitWords) && !isWord(k+1, notSubunit) && !isWord(k+1, unitWordSet) {
 			c := currencies[sym]
-			out = append(out, toks[k], wordLike(unitWord(toks[k].text, c.subOne, c.subMany), token{}))
+			sub := wordLike(unitWord(toks[k].text, c.subOne, c.subMany), token{})
+			sub.optional = true // "five dollars fifty": the cents go unsaid
+			out = append(out, toks[k], sub)
 			i = k
 		}
 	}

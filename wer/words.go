@@ -601,7 +601,7 @@ func rewriteWords(toks []token, hasLower bool) []token {
 				w = r
 			}
 			for m, word := range strings.Fields(w) {
-				nt := token{text: word, kind: wordTok, wordVal: -1, cap: t.cap, caps: t.caps}
+				nt := token{text: word, kind: wordTok, wordVal: -1, cap: t.cap, caps: t.caps, optional: t.optional}
 				if k == 0 && m == 0 {
 					nt.brk, nt.sep = t.brk, t.sep
 				}
