@@ -15,27 +15,26 @@ import (
 // humanCorpusPaths are the hand-counted corpora: reference/hypothesis pairs
 // with the number of word errors a careful human judge counts (see
 // testdata/human/README.md for the counting conventions). corpus2.tsv is a
-// second and corpus3.tsv a third independently counted batch under the same
-// conventions.
+// second, corpus3.tsv a third and corpus4.tsv a fourth independently counted
+// batch under the same conventions.
 var humanCorpusPaths = []string{
 	filepath.Join("testdata", "human", "corpus.tsv"),
 	filepath.Join("testdata", "human", "corpus2.tsv"),
 	filepath.Join("testdata", "human", "corpus3.tsv"),
+	filepath.Join("testdata", "human", "corpus4.tsv"),
 }
 
 // Thresholds for TestHumanCorpusAgreement and TestHumanCorpusWellFormed.
 const (
 	humanMinAgreement = 0.95
-	// humanMinFileAgreement is the floor for each file on its own. The
-	// goal is humanMinAgreement there too; corpus2.tsv and corpus3.tsv
-	// stand at 93.7 % and 94.4 %, most of their misses conventions no
-	// per-text rule can express (a currency symbol that may go unsaid, "the
-	// reading closest to the other side"), and the floor keeps them from
-	// slipping back (the misses are listed in the test's log).
-	humanMinFileAgreement = 0.93
+	// humanMinFileAgreement is the floor for each file on its own: the
+	// same goal. corpus4.tsv was counted after the readings of
+	// readings.go were written and before anything was scored on it.
+	humanMinFileAgreement = 0.95
 	humanMinPairs         = 600 // corpus.tsv
 	humanMinPairs2        = 420 // corpus2.tsv
 	humanMinPairs3        = 360 // corpus3.tsv
+	humanMinPairs4        = 380 // corpus4.tsv
 	humanMinPerCategory   = 15
 	humanCorpusFieldCount = 5
 )
@@ -133,7 +132,7 @@ func TestParseHumanCorpus(t *testing.T) {
 }
 
 func TestHumanCorpusWellFormed(t *testing.T) {
-	minPairs := []int{humanMinPairs, humanMinPairs2, humanMinPairs3}
+	minPairs := []int{humanMinPairs, humanMinPairs2, humanMinPairs3, humanMinPairs4}
 	type at struct {
 		file string
 		line int
