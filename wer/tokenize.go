@@ -539,6 +539,12 @@ func clock24(rs []rune, i int) []string {
 	switch {
 	case h[0] == '0' && m == "00":
 		return []string{"0", h[1:] + "00"}
+	case h[0] == '0' && h[1] != '0':
+		// "05:30" = "oh five thirty"; "07:05" = "oh seven oh five"
+		if m[0] == '0' {
+			return []string{"0", h[1:], "0", m[1:]}
+		}
+		return []string{"0", h[1:], m}
 	case h >= "13" && h <= "20" && m != "00":
 		return []string{h + m}
 	case h >= "13" && h <= "23" && m == "00":
