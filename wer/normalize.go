@@ -18,7 +18,7 @@ import "strings"
 //     Whitespace and hyphens are separators but not breaks ("thirty-six" is
 //     36). "+", "=", "@", "&" and "#1" are read as plus, equals, at, and,
 //     number; "-5" as minus 5; "." inside an address as dot; 5'10" as feet
-//     and inches; "6:00" as "6 o'clock" unless am/pm follows; 24-hour
+//     and inches; "6:00" as "6 (o'clock)" unless am/pm follows; 24-hour
 //     times as said ("18:30" = "1830", "13:00" = "1300", "0600" = "06:00"
 //     = "0 600").
 //  2. initialisms: "U.S.A." = "usa", "J. K." = "JK", "C O two" = "CO2",
@@ -82,12 +82,14 @@ import "strings"
 //     digit after the point ("3 point 1 4", "0.5" as "point 5"), so a
 //     wrong digit after the point is one error and two swapped digits are
 //     two.
-//   - Times: "10:00" -> "10 o'clock", "10:00 am" -> "10 am" (matching
+//   - Times: "10:00" -> "10 (o'clock)", "10:00 am" -> "10 am" (matching
 //     "ten a.m."); "10:30" -> "10 30" (matching "ten thirty"); "9:05" ->
 //     "9 0 5" (matching "nine oh five").
-//   - Money: "$5" -> "5 dollars", "$1" -> "1 dollar", "$5.50" and
-//     "five dollars fifty" and "five dollars and fifty cents" and "a dollar
-//     fifty" (for $1.50) -> "5 dollars 50 cents"; "£" uses pound/pounds and
+//   - Money: "$5" -> "5 (dollars)", "$1" -> "1 (dollar)", "$5.50" ->
+//     "5 (dollars) 50 (cents)" (a word in parentheses may go unsaid, see
+//     readings.go), "five dollars and fifty cents" -> "5 dollars 50 cents",
+//     "five dollars fifty" and "a dollar fifty" (for $1.50) -> "5 dollars 50
+//     (cents)"; "£" uses pound/pounds and
 //     penny/pence ("50p"), "€" euro/euros and cent/cents, "¥" yen, "₹"
 //     rupees and so on; "$5 bill" = "five-dollar bill" = "5 dollar bill".
 //   - Fillers um, umm, uh, uhh, uhm, hmm, hm, mm, mmm, er, erm, ah, ahh are
