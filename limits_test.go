@@ -30,7 +30,7 @@ func TestFileLimitTooLowStopsBeforeAnySession(t *testing.T) {
 	cmd.Env = environ([]string{"STT_URL", "TTS_URL", "STT_API_KEY"})
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err, "%s", out)
-	for _, want := range []string{"conc=500 needs about 1256 open files", "hard limit 300", "ulimit -n 1256", "-shard"} {
+	for _, want := range []string{"conc=500 needs about 1756 open files", "hard limit 300", "ulimit -n 1756", "-shard"} {
 		assert.Contains(t, string(out), want)
 	}
 	assert.NotContains(t, string(out), "tts: preparing", "no audio prepared")
@@ -40,9 +40,9 @@ func TestFileLimitTooLowStopsBeforeAnySession(t *testing.T) {
 
 func TestFileLimitIsRaisedTowardTheHardLimit(t *testing.T) {
 	assert.NoError(t, checkFileLimit(10, true), "a small level fits any limit")
-	err := fileLimitError(5000, 5256, 1024, 4096)
-	assert.EqualError(t, err, "conc=5000 needs about 5256 open files (a socket per session, two with the embedded service), "+
-		"but this process may open 1024 (hard limit 4096): raise the limit (ulimit -n 5256, or LimitNOFILE= for a service), "+
+	err := fileLimitError(5000, 10256, 1024, 4096)
+	assert.EqualError(t, err, "conc=5000 needs about 10256 open files (a socket and a clip file per session, and a second socket with the embedded service), "+
+		"but this process may open 1024 (hard limit 4096): raise the limit (ulimit -n 10256, or LimitNOFILE= for a service), "+
 		"or split the run over load hosts with -shard")
 	assert.True(t, strings.HasPrefix(err.Error(), "conc=5000"))
 }

@@ -213,6 +213,9 @@ func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {
 	tcfg := ttspool.Config{
 		URL: r.ttsURL, Voice: r.Config.Voice, Seed: r.Config.Seed, CacheDir: r.Config.CacheDir,
 		HTTPTimeout: r.Config.TTSTimeout, Progress: r.Progress,
+		// Each session reads its clip from the cache as it streams: a
+		// level of a thousand distinct clips holds none of their audio.
+		StreamFromCache: true,
 	}
 	if isEmbedded(r.Config.TTSURL) {
 		// The built-in TTS listens on a new port each run; its audio

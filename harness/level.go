@@ -103,6 +103,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 
 	// Dial everything first; each worker writes only its own slot.
 	conns := make([]*conn, len(clips))
+	sources := make([]*frameSource, len(clips))
 	sem := make(chan struct{}, maxDials)
 	var wg sync.WaitGroup
 	for i := range clips {
@@ -121,7 +122,15 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 				return
 			}
 			res.Dialed = time.Now()
-			conns[i] = c
+			src, err := openAudio(*streams[i])
+			if err != nil {
+				c.drop()
+				res.Outcome, res.Err, res.Reason, res.StopReason = Errored, err.Error(), audioUnreadable, "audio unreadable"
+				res.Ended = time.Now()
+				prog.add(&prog.Done, 1)
+				return
+			}
+			conns[i], sources[i] = c, src
 		})
 	}
 	wg.Wait()
@@ -133,7 +142,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 		}
 		wg.Go(func() {
 			defer prog.add(&prog.Done, 1)
-			stream(ctx, slot, scfg, *streams[i], start.Add(cfg.Phase(cfg.position(i, len(clips)))), &results[i], prog)
+			stream(ctx, slot, scfg, *streams[i], sources[i], start.Add(cfg.Phase(cfg.position(i, len(clips)))), &results[i], prog)
 			summariseLags(&results[i])
 		})
 	}
@@ -146,18 +155,27 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 // sample names the clip.
 func prepareAll(clips []ttspool.Clip, cfg SessionConfig) []*prepared {
 	out := make([]*prepared, len(clips))
-	byAudio := map[*int16]*prepared{}
+	// A clip is named by its first sample's address, or its cache file.
+	type audioID struct {
+		first *int16
+		path  string
+	}
+	byAudio := map[audioID]*prepared{}
 	for i, c := range clips {
-		if len(c.PCM) > 0 {
-			if p, ok := byAudio[&c.PCM[0]]; ok {
-				out[i] = p
-				continue
-			}
+		var id audioID
+		if path, ok := c.OnDisk(); ok {
+			id.path = path
+		} else if len(c.PCM) > 0 {
+			id.first = &c.PCM[0]
+		}
+		if p, ok := byAudio[id]; ok && id != (audioID{}) {
+			out[i] = p
+			continue
 		}
 		p := prepare(c, cfg)
 		out[i] = &p
-		if len(c.PCM) > 0 {
-			byAudio[&c.PCM[0]] = &p
+		if id != (audioID{}) {
+			byAudio[id] = &p
 		}
 	}
 	return out

@@ -64,7 +64,14 @@ func RunSessionProgress(ctx context.Context, cfg SessionConfig, clip ttspool.Cli
 		return fail(err.Error(), "dial error")
 	}
 	res.Dialed = time.Now()
-	stream(ctx, c, scfg, p, res.Dialed, &res, prog)
+	src, err := openAudio(p)
+	if err != nil {
+		c.drop()
+		res = fail(err.Error(), "audio unreadable")
+		res.Reason = audioUnreadable
+		return res
+	}
+	stream(ctx, c, scfg, p, src, res.Dialed, &res, prog)
 	summariseLags(&res)
 	return res
 }

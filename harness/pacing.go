@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/sttbench/sttbench/ttspool"
@@ -40,13 +41,22 @@ func frameDue(start time.Time, i int, frame time.Duration) time.Time {
 // frame is zero-padded once; the trailing silence frames share one zero
 // frame. Nothing but a slice expression runs between paced sends, and a
 // level of a thousand sessions over a few clips holds each clip's audio once.
+//
+// A clip streamed from the cache (ttspool.Config.StreamFromCache) holds no
+// audio in memory: each session reads its frames from the clip's cache file
+// half a second at a time, a frame period before the first of them is due
+// (frameSource), so a thousand distinct clips cost a thousand small buffers.
 type frames struct {
 	size    int    // bytes per frame
-	speech  []byte // the clip as little-endian int16
-	tail    []byte // the last speech frame, zero-padded; nil when speech is whole frames
+	speech  []byte // the clip as little-endian int16; nil when on disk
+	tail    []byte // the last speech frame, zero-padded; nil when speech is whole frames or on disk
 	silence []byte // one zero frame
 	// speechFrames counts the frames holding audio; n is all frames.
 	speechFrames, n int
+	// disk is the clip when its audio is read from its cache file;
+	// speechBytes is the length of that audio.
+	disk        *ttspool.Clip
+	speechBytes int
 }
 
 // newFrames lays out pcm (little-endian int16 bytes) as frames of size
@@ -62,7 +72,17 @@ func newFrames(pcm []byte, silenceFrames, size int) frames {
 	return f
 }
 
-// frame returns frame i of the stream; the caller must not modify it.
+// newDiskFrames lays out a clip streamed from its cache file.
+func newDiskFrames(clip ttspool.Clip, silenceFrames, size int) frames {
+	bytes := 2 * clip.Samples()
+	f := frames{size: size, silence: make([]byte, size), disk: &clip, speechBytes: bytes}
+	f.speechFrames = (bytes + size - 1) / size
+	f.n = f.speechFrames + silenceFrames
+	return f
+}
+
+// frame returns frame i of an in-memory stream; the caller must not
+// modify it.
 func (f frames) frame(i int) []byte {
 	switch {
 	case i >= f.speechFrames:
@@ -76,4 +96,72 @@ func (f frames) frame(i int) []byte {
 // frameOf returns the index of the frame that holds the audio at offset d.
 func frameOf(d, frame time.Duration) int {
 	return int(d / frame)
+}
+
+// readAheadBytes is about how much audio a session streaming from disk
+// holds: half a second of 100 ms frames.
+const readAheadBytes = 16000
+
+// frameSource hands one session the frames of its stream in order. In
+// memory it hands out the shared frames; from disk it reads them into a
+// buffer of its own, a chunk at a time.
+type frameSource struct {
+	f     frames
+	audio ttspool.ClipAudio // nil in memory
+	buf   []byte
+	first int // index of the first frame in buf
+	count int // frames in buf
+}
+
+// open returns a source for one session's stream. Close it when done.
+func (f frames) open() (*frameSource, error) {
+	src := &frameSource{f: f}
+	if f.disk == nil {
+		return src, nil
+	}
+	a, err := f.disk.OpenAudio()
+	if err != nil {
+		return nil, err
+	}
+	src.audio = a
+	src.buf = make([]byte, max(1, readAheadBytes/f.size)*f.size)
+	return src, nil
+}
+
+// ready makes frame i available to frame, reading the chunk from i on when
+// the audio is on disk and the buffer does not hold it. Call it a frame
+// period ahead of frame i's due time, so that no read runs between a due
+// time and its write.
+func (s *frameSource) ready(i int) error {
+	if s.audio == nil || i >= s.f.speechFrames || i >= s.first && i < s.first+s.count {
+		return nil
+	}
+	size := s.f.size
+	n := min(len(s.buf)/size, s.f.speechFrames-i)
+	want := min(n*size, s.f.speechBytes-i*size)
+	got, err := s.audio.ReadAt(s.buf[:want], int64(i*size))
+	if got < want {
+		return fmt.Errorf("read frames %d to %d of the clip's audio: %w", i+1, i+n, err)
+	}
+	clear(s.buf[want : n*size]) // the last speech frame is zero-padded
+	s.first, s.count = i, n
+	return nil
+}
+
+// frame returns frame i, made ready before; the caller must not modify it.
+func (s *frameSource) frame(i int) []byte {
+	if s.audio == nil {
+		return s.f.frame(i)
+	}
+	if i >= s.f.speechFrames {
+		return s.f.silence
+	}
+	k := (i - s.first) * s.f.size
+	return s.buf[k : k+s.f.size]
+}
+
+func (s *frameSource) close() {
+	if s.audio != nil {
+		s.audio.Close()
+	}
 }

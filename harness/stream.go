@@ -2,8 +2,6 @@ package harness
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -78,10 +76,13 @@ func prepare(clip ttspool.Clip, cfg SessionConfig) prepared {
 	frame := cfg.Frame
 	samples, _ := FrameSamples(frame)
 	silenceFrames := int((cfg.TrailingSilence + frame - 1) / frame)
-	pcm := clip.PCMBytes()
-	f := newFrames(pcm, silenceFrames, samples*bytesPerSample)
-	sum := sha256.Sum256(pcm)
-	return prepared{sha256: hex.EncodeToString(sum[:]), frame: frame, speechEnd: clip.SpeechEnd, stream: f, frames: f.n,
+	var f frames
+	if _, ok := clip.OnDisk(); ok {
+		f = newDiskFrames(clip, silenceFrames, samples*bytesPerSample)
+	} else {
+		f = newFrames(clip.PCMBytes(), silenceFrames, samples*bytesPerSample)
+	}
+	return prepared{sha256: ttspool.ClipSHA256(clip), frame: frame, speechEnd: clip.SpeechEnd, stream: f, frames: f.n,
 		lastVoiced: lastVoicedFrame(clip.SpeechEnd, frame)}
 }
 
@@ -100,7 +101,7 @@ type ending struct {
 // no message has come for IdleTimeout. It ends with a close frame and a
 // bounded wait for the service's answer. It never returns an error: what
 // went wrong is in the result.
-func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, start time.Time, res *SessionResult, prog *Progress) {
+func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, src *frameSource, start time.Time, res *SessionResult, prog *Progress) {
 	res.Start = start
 	res.Frame = p.frame
 	res.EOS = start.Add(p.speechEnd)
@@ -121,7 +122,7 @@ func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, start t
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
 	sendDone := make(chan error, 1)
-	go func() { sendDone <- send(sendCtx, c.ws, cfg.WriteTimeout, p, res) }()
+	go func() { sendDone <- send(sendCtx, c.ws, cfg.WriteTimeout, p, src, res) }()
 	prog.add(&prog.Streaming, 1)
 
 	end, stillSending := waitForEnd(ctx, cfg, res, msgs, readErr, sendDone, prog)
@@ -197,6 +198,9 @@ func waitForEnd(ctx context.Context, cfg SessionConfig, res *SessionResult, msgs
 			if err != nil {
 				if blocked := blockedEnding(err); blocked != nil {
 					return *blocked, sending
+				}
+				if errors.As(err, new(*audioError)) {
+					return ending{rule: "audio unreadable", err: err, reason: audioUnreadable}, sending
 				}
 				// A closed connection fails the write first; the reader
 				// holds the better reason (the close status).
@@ -395,10 +399,37 @@ func (e *blockedWriteError) Error() string {
 	return fmt.Sprintf("the service stopped reading audio: frame %d of %d blocked for %v", e.frame, e.total, e.bound)
 }
 
+// audioError is a failure to read the clip's audio from its cache file.
+type audioError struct{ err error }
+
+func (e *audioError) Error() string { return "the clip's audio: " + e.err.Error() }
+func (e *audioError) Unwrap() error { return e.err }
+
+// openAudio opens a session's frames and reads the first of them. It runs
+// before the level's origin, with the dial, so that a thousand sessions
+// opening their cache files at once delay no frame.
+func openAudio(p prepared) (*frameSource, error) {
+	src, err := p.stream.open()
+	if err == nil {
+		if err = src.ready(0); err != nil {
+			src.close()
+		}
+	}
+	if err != nil {
+		return nil, &audioError{err}
+	}
+	return src, nil
+}
+
+// audioUnreadable is the reason of a session whose clip's audio could not
+// be read.
+const audioUnreadable = "the clip's audio could not be read from its cache entry"
+
 // send writes the frames on their absolute schedule, each write bounded by
 // writeTimeout. Nothing but waiting, clock reads, a timer reset and the
 // write itself happens between frames.
-func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p prepared, res *SessionResult) error {
+func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p prepared, src *frameSource, res *SessionResult) error {
+	defer src.close()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
@@ -426,7 +457,7 @@ func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p
 		res.SendLags = append(res.SendLags, now.Sub(due))
 		res.ClientLags = append(res.ClientLags, now.Sub(later(due, prevEnd)))
 		watchdog.Reset(writeTimeout)
-		err := ws.Write(wctx, websocket.MessageBinary, p.stream.frame(i))
+		err := ws.Write(wctx, websocket.MessageBinary, src.frame(i))
 		watchdog.Stop()
 		prevEnd = time.Now()
 		res.MaxWrite = max(res.MaxWrite, prevEnd.Sub(now))
@@ -444,6 +475,10 @@ func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p
 		}
 		if i == p.frames-1 {
 			res.SilenceEnd = now
+		}
+		// A frame period before it is due: a read from disk never delays a write.
+		if err := src.ready(i + 1); err != nil {
+			return &audioError{err}
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -77,11 +78,56 @@ func (c clipCache) load(key, text string) (Clip, error) {
 	return clip, nil
 }
 
+// loadOnDisk is load for a clip streamed from the cache: it checks the
+// whole entry and hashes its audio, but keeps only where the audio lies.
+func (c clipCache) loadOnDisk(key, text string) (Clip, error) {
+	path := c.path(key)
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return Clip{}, errCacheMiss
+	}
+	if err != nil {
+		return Clip{}, fmt.Errorf("read cache entry: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Clip{}, fmt.Errorf("read cache entry: %w", err)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return Clip{}, fmt.Errorf("read cache entry: %w", err)
+	}
+	clip, data, err := parseCacheParts(b)
+	if err != nil {
+		return Clip{}, fmt.Errorf("cache entry %s: %w", path, err)
+	}
+	if clip.Text != text {
+		return Clip{}, fmt.Errorf("cache entry %s holds text %q, want %q", path, abbrev.String(clip.Text, 40), abbrev.String(text, 40))
+	}
+	sum := sha256.Sum256(data)
+	// data is a slice of b reaching to its end: its capacity says where it starts.
+	clip.disk = &diskAudio{path: path, file: fi, offset: int64(cap(b) - cap(data)), size: int64(len(data)), sha256: hex.EncodeToString(sum[:])}
+	return clip, nil
+}
+
 // parseCacheEntry reads a file written by store, insisting on exactly the
 // format store writes.
 func parseCacheEntry(b []byte) (Clip, error) {
+	clip, data, err := parseCacheParts(b)
+	if err != nil {
+		return Clip{}, err
+	}
+	// The data chunk is already the little-endian encoding: keep a copy of
+	// it (not the whole file) as the clip's audio.
+	return clip.withEncoded(append([]byte(nil), data...)), nil
+}
+
+// parseCacheParts is parseCacheEntry without the audio: the clip's text
+// and speech end, and the data chunk, a slice of b.
+func parseCacheParts(b []byte) (Clip, []byte, error) {
 	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return Clip{}, fmt.Errorf("%w: no RIFF/WAVE header", ErrBadWAV)
+		return Clip{}, nil, fmt.Errorf("%w: no RIFF/WAVE header", ErrBadWAV)
 	}
 	var (
 		f       *wavFormat
@@ -113,20 +159,18 @@ func parseCacheEntry(b []byte) (Clip, error) {
 	})
 	switch {
 	case err != nil:
-		return Clip{}, err
+		return Clip{}, nil, err
 	case f == nil || !gotData || meta == nil:
-		return Clip{}, fmt.Errorf("%w: missing fmt, data or metadata chunk", ErrBadWAV)
+		return Clip{}, nil, fmt.Errorf("%w: missing fmt, data or metadata chunk", ErrBadWAV)
 	case f.tag != formatPCM || f.bits != 16 || f.channels != 1 || f.rate != SampleRate:
-		return Clip{}, fmt.Errorf("%w: not %d Hz mono 16-bit PCM", ErrBadWAV, SampleRate)
+		return Clip{}, nil, fmt.Errorf("%w: not %d Hz mono 16-bit PCM", ErrBadWAV, SampleRate)
 	case len(data)%2 != 0 || len(data) == 0:
-		return Clip{}, fmt.Errorf("%w: data chunk of %d bytes", ErrBadWAV, len(data))
+		return Clip{}, nil, fmt.Errorf("%w: data chunk of %d bytes", ErrBadWAV, len(data))
 	}
 	if samples := len(data) / 2; meta.SpeechEndSamples <= 0 || meta.SpeechEndSamples > samples {
-		return Clip{}, fmt.Errorf("speech end %d outside the clip's %d samples", meta.SpeechEndSamples, samples)
+		return Clip{}, nil, fmt.Errorf("speech end %d outside the clip's %d samples", meta.SpeechEndSamples, samples)
 	}
-	// The data chunk is already the little-endian encoding: keep a copy of
-	// it (not the whole file) as the clip's audio.
-	return Clip{Text: meta.Text, SpeechEnd: samplesToDuration(meta.SpeechEndSamples)}.withEncoded(append([]byte(nil), data...)), nil
+	return Clip{Text: meta.Text, SpeechEnd: samplesToDuration(meta.SpeechEndSamples)}, data, nil
 }
 
 // store writes clip under key atomically: temp file, sync, rename.

@@ -4,7 +4,11 @@
 package ttspool
 
 import (
+	"bytes"
 	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
 	"time"
 	"unsafe"
 )
@@ -26,18 +30,102 @@ type Clip struct {
 	// SpeechEnd is the offset from the first sample to the end of the last
 	// voiced sample: the moment the speaker stopped.
 	SpeechEnd time.Duration
+	// disk is where the audio of a clip streamed from the cache lies
+	// (Config.StreamFromCache); PCM is nil then.
+	disk *diskAudio
+}
+
+// diskAudio is a clip's PCM in its cache file.
+type diskAudio struct {
+	path   string
+	file   os.FileInfo // the file as it was read, to notice a replaced entry
+	offset int64       // of the first sample's byte
+	size   int64       // bytes of PCM
+	sha256 string      // of those bytes, in hex
+}
+
+// Samples is the number of samples of the audio.
+func (c Clip) Samples() int {
+	if c.disk != nil {
+		return int(c.disk.size / 2)
+	}
+	return len(c.PCM)
 }
 
 // Duration is the length of the audio.
 func (c Clip) Duration() time.Duration {
-	return time.Duration(len(c.PCM)) * time.Second / SampleRate
+	return time.Duration(c.Samples()) * time.Second / SampleRate
 }
+
+// OnDisk reports whether the clip's audio stays in its cache file, read as
+// it is streamed, instead of in memory (Config.StreamFromCache). Its path
+// names the audio: copies of the clip share it.
+func (c Clip) OnDisk() (path string, ok bool) {
+	if c.disk == nil {
+		return "", false
+	}
+	return c.disk.path, true
+}
+
+// ClipAudio reads a clip's PCM bytes (little-endian int16) at byte offsets.
+type ClipAudio interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// OpenAudio opens the clip's PCM bytes for reading: from memory, or from
+// the cache file of a clip streamed from the cache, which must be the file
+// the clip was read from (an entry replaced since is an error, not other
+// audio).
+func (c Clip) OpenAudio() (ClipAudio, error) {
+	if c.disk == nil {
+		return memoryAudio{bytes.NewReader(c.PCMBytes())}, nil
+	}
+	f, err := os.Open(c.disk.path)
+	if err != nil {
+		return nil, fmt.Errorf("open the clip's cache entry: %w", err)
+	}
+	fi, err := f.Stat()
+	if err == nil && !os.SameFile(fi, c.disk.file) {
+		err = fmt.Errorf("cache entry %s was replaced during the run: keep the cache unchanged while a run streams from it", c.disk.path)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return diskReader{io.NewSectionReader(f, c.disk.offset, c.disk.size), f}, nil
+}
+
+type memoryAudio struct{ *bytes.Reader }
+
+func (memoryAudio) Close() error { return nil }
+
+type diskReader struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (d diskReader) Close() error { return d.f.Close() }
 
 // PCMBytes returns the samples as little-endian int16 bytes, what the STT
 // service is sent. Clips from Build (and DecodeClip) carry them encoded once,
 // so sessions streaming the same clip share one copy; the caller must not
-// modify it. A Clip assembled by hand gets a fresh encoding each call.
+// modify it. A Clip assembled by hand gets a fresh encoding each call. A
+// clip streamed from the cache reads them from its file each call (nil if
+// it cannot: OpenAudio says why).
 func (c Clip) PCMBytes() []byte {
+	if c.disk != nil {
+		a, err := c.OpenAudio()
+		if err != nil {
+			return nil
+		}
+		defer a.Close()
+		b := make([]byte, c.disk.size)
+		if _, err := a.ReadAt(b, 0); err != nil {
+			return nil
+		}
+		return b
+	}
 	if len(c.pcmBytes) == 2*len(c.PCM) {
 		return c.pcmBytes
 	}

@@ -53,6 +53,11 @@ type Config struct {
 	// CacheDir holds synthesized clips; "" means DefaultCacheDir. It is
 	// created if missing.
 	CacheDir string
+	// StreamFromCache returns clips that keep their audio in their cache
+	// files, read as they are streamed (Clip.OpenAudio), instead of in
+	// memory: a level of a thousand distinct clips then holds none of their
+	// audio. The cache must stay unchanged until the clips are streamed.
+	StreamFromCache bool
 	// Concurrency is the most TTS requests in flight at once; 0 means
 	// DefaultConcurrency.
 	Concurrency int
@@ -265,7 +270,11 @@ func (b *builder) clip(ctx context.Context, text string) (Clip, error) {
 		id = b.cfg.URL
 	}
 	key := cacheKey(id, b.cfg.Voice, b.cfg.Seed, text)
-	c, err := b.cache.load(key, text)
+	load := b.cache.load
+	if b.cfg.StreamFromCache {
+		load = b.cache.loadOnDisk
+	}
+	c, err := load(key, text)
 	if err == nil {
 		b.finished(true)
 		return c, nil
@@ -293,6 +302,11 @@ func (b *builder) clip(ctx context.Context, text string) (Clip, error) {
 	}
 	if err := b.cache.store(key, c); err != nil {
 		return Clip{}, fmt.Errorf("clip %q: %w", abbrev.String(text, 40), err)
+	}
+	if b.cfg.StreamFromCache {
+		if c, err = b.cache.loadOnDisk(key, text); err != nil {
+			return Clip{}, fmt.Errorf("clip %q: %w", abbrev.String(text, 40), err)
+		}
 	}
 	b.finished(false)
 	return c, nil

@@ -59,6 +59,9 @@ func ClipFromAudio(text string, a Audio, speechEnd time.Duration) (Clip, error) 
 // ClipSHA256 is the SHA-256 of the clip's PCM as it is streamed, in hex:
 // the audio_sha256 of every session line that streamed it.
 func ClipSHA256(c Clip) string {
+	if c.disk != nil {
+		return c.disk.sha256
+	}
 	sum := sha256.Sum256(c.PCMBytes())
 	return hex.EncodeToString(sum[:])
 }

@@ -1,0 +1,91 @@
+package harness
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sttbench/sttbench/internal/reftts"
+	"github.com/sttbench/sttbench/ttspool"
+)
+
+// diskClips builds clips streamed from their cache files with the
+// reference TTS.
+func diskClips(t *testing.T, texts ...string) []ttspool.Clip {
+	t.Helper()
+	tts, err := reftts.Listen("127.0.0.1:0")
+	require.NoError(t, err)
+	defer tts.Close()
+	clips, err := ttspool.Build(context.Background(), ttspool.Config{URL: tts.URL(), CacheDir: t.TempDir(), StreamFromCache: true}, texts)
+	require.NoError(t, err)
+	for _, c := range clips {
+		_, ok := c.OnDisk()
+		require.True(t, ok)
+	}
+	return clips
+}
+
+// TestStreamFromDiskSendsTheClipExactly: a clip read from its cache file as
+// it streams (chunk after chunk, in frames that do not divide the chunk)
+// reaches the service byte for byte as the in-memory clip would, zero-padded
+// in its last frame, then the trailing silence.
+func TestStreamFromDiskSendsTheClipExactly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time")
+	}
+	t.Parallel()
+	clip := diskClips(t, "Turn left past the red barn.")[0]
+	pcm := clip.PCMBytes()
+	require.NotEmpty(t, pcm)
+	const frame = 60 * time.Millisecond // 1920 bytes: 8 frames to a 16000-byte chunk, 15360 bytes
+	frameBytes := int(frame*ttspool.SampleRate/time.Second) * bytesPerSample
+	speechFrames := (len(pcm) + frameBytes - 1) / frameBytes
+	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+		if waitFrames(frames, speechFrames) {
+			say(ctx, conn, `{"status":"queued"}`)
+			say(ctx, conn, `{"text":"turn left past the red barn"}`)
+		}
+	})
+	res := runOne(t, SessionConfig{URL: srv.url(), Frame: frame, TrailingSilence: 300 * time.Millisecond}, clip)
+	require.Equal(t, OK, res.Outcome, res.Err)
+	assert.Equal(t, clip.Duration(), res.AudioDuration)
+	var all []byte
+	for _, a := range srv.frames() {
+		require.Len(t, a.data, frameBytes)
+		all = append(all, a.data...)
+	}
+	want := append(append([]byte(nil), pcm...), make([]byte, speechFrames*frameBytes-len(pcm)+5*frameBytes)...)
+	require.Equal(t, len(want), len(all), "speech frames, then 300 ms of silence")
+	assert.Equal(t, want, all)
+	assert.Equal(t, res.Start.Add(clip.SpeechEnd), res.EOS)
+}
+
+// TestStreamFromDiskLostEntryIsASessionError: a cache entry removed before
+// its clip streams fails that session with a reason naming the cause; the
+// level goes on.
+func TestStreamFromDiskLostEntryIsASessionError(t *testing.T) {
+	t.Parallel()
+	clips := diskClips(t, "Turn left past the red barn.", "The ferry leaves at noon.")
+	path, _ := clips[0].OnDisk()
+	require.NoError(t, os.Remove(path))
+	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+		if waitFrames(frames, 2) {
+			say(ctx, conn, `{"status":"queued"}`)
+			say(ctx, conn, `{"text":"the ferry leaves at noon"}`)
+		}
+	})
+	lr, err := RunLevel(t.Context(), LevelConfig{Session: SessionConfig{URL: srv.url(), IdleTimeout: 300 * time.Millisecond, ResultTimeout: 10 * time.Second}}, clips)
+	require.NoError(t, err)
+	require.Len(t, lr.Sessions, 2)
+	lost := lr.Sessions[0]
+	assert.Equal(t, Errored, lost.Outcome)
+	assert.Equal(t, "the clip's audio could not be read from its cache entry", lost.Reason)
+	assert.Contains(t, lost.Err, "the clip's audio: open the clip's cache entry")
+	assert.Zero(t, lost.FramesSent)
+	assert.Equal(t, OK, lr.Sessions[1].Outcome, lr.Sessions[1].Err)
+}
