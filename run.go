@@ -165,26 +165,14 @@ func (r *Run) setup(sessions int) error {
 	return nil
 }
 
-// prepareClipsCompactly is prepareClips under a lower GOGC, kept until
-// Finish. The clips are the run's largest allocation, held to its end and
-// free of pointers, so collecting is cheap, while the default GOGC lets as
-// much garbage pile up as they weigh: 1000 distinct clips (about 360 MB)
-// peaked at 628 MB resident, most of it reached while the run was being
-// scored after its last level. What preparation freed goes back to the OS
-// before any session streams.
+// prepareClipsCompactly is prepareClips that hands what preparation freed
+// (every cache file read, every decoded WAV) back to the OS before any
+// session streams, so that the run's resident size is what it holds.
 func (r *Run) prepareClipsCompactly(sessions int) ([]ttspool.Clip, error) {
-	old := debug.SetGCPercent(runGCPercent)
-	if old >= 0 && old < runGCPercent {
-		debug.SetGCPercent(old) // the user's is lower still
-	}
-	r.closers = append(r.closers, func() error { debug.SetGCPercent(old); return nil })
 	clips, err := r.prepareClips(sessions)
 	debug.FreeOSMemory()
 	return clips, err
 }
-
-// runGCPercent is the GOGC of a run, from clip preparation to Finish.
-const runGCPercent = 25
 
 // prepareClips synthesizes (or takes from the cache) one clip per session.
 func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {

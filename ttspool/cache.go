@@ -94,8 +94,8 @@ func (c clipCache) loadOnDisk(key, text string) (Clip, error) {
 	if err != nil {
 		return Clip{}, fmt.Errorf("read cache entry: %w", err)
 	}
-	b, err := io.ReadAll(f)
-	if err != nil {
+	b := make([]byte, fi.Size()) // one allocation, dropped once hashed
+	if _, err := io.ReadFull(f, b); err != nil {
 		return Clip{}, fmt.Errorf("read cache entry: %w", err)
 	}
 	clip, data, err := parseCacheParts(b)
