@@ -62,10 +62,14 @@ func TestEOSLatencyMatchesTheServersTruth(t *testing.T) {
 			require.Len(t, results, 2)
 			trueEOS := utts[len(utts)-1].EndOfSpeech()
 			trueLatency := results[len(results)-1].Sent.Sub(trueEOS)
+			// The speaker stopped on schedule: a frame this client sent late
+			// (a busy machine) adds its recorded lateness to what the user
+			// waited, and the service cannot see it.
+			late := res.SendLags[lastVoicedFrame(tt.clip.SpeechEnd, DefaultFrame)]
 
-			assert.InDelta(t, trueLatency.Seconds(), res.EOSLatency().Seconds(), 0.005,
-				"measured %v, true %v", res.EOSLatency(), trueLatency)
-			t.Logf("EOS latency measured %v, true %v", res.EOSLatency(), trueLatency)
+			assert.InDelta(t, (trueLatency + late).Seconds(), res.EOSLatency().Seconds(), 0.005,
+				"measured %v, true %v, the last voiced frame sent %v late", res.EOSLatency(), trueLatency, late)
+			t.Logf("EOS latency measured %v, true %v, the last voiced frame sent %v late", res.EOSLatency(), trueLatency, late)
 			assert.Positive(t, res.EOSLatency())
 		})
 	}
