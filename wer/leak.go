@@ -29,14 +29,15 @@ const (
 
 // FindLeaks looks for result segments that match another session's
 // reference clearly better than their own. refs[i] is session i's full
-// reference text and segments[i] its result texts (raw; normalized here).
+// reference text and segments[i] its result texts (raw; normalized here,
+// with implied words counted as said: "(dollars)" is "dollars").
 // Leaks are reported in session, then segment order; when several other
 // sessions match equally well the lowest index is reported.
 func FindLeaks(refs []string, segments [][]string) []Leak {
 	normRefs := make([][]string, len(refs))
 	vocab := make([]map[string]bool, len(refs))
 	for i, r := range refs {
-		normRefs[i] = Words(r)
+		normRefs[i] = stripOptional(Words(r))
 		vocab[i] = make(map[string]bool, len(normRefs[i]))
 		for _, w := range normRefs[i] {
 			vocab[i][w] = true
@@ -48,7 +49,7 @@ func FindLeaks(refs []string, segments [][]string) []Leak {
 			break
 		}
 		for _, text := range segs {
-			seg := Words(text)
+			seg := stripOptional(Words(text))
 			if len(seg) < LeakMinWords {
 				continue
 			}

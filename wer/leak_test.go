@@ -139,3 +139,19 @@ func TestSubstringErrors(t *testing.T) {
 	}
 	assert.Equal(t, 2, SubstringErrors(strings.Fields("a b"), nil))
 }
+
+// TestFindLeaksCountsImpliedWordsAsSaid: a leaked segment written with a
+// currency symbol matches the other session's spoken amount as a
+// transcript of it would.
+func TestFindLeaksCountsImpliedWordsAsSaid(t *testing.T) {
+	refs := []string{
+		"The ticket to Oslo costs twelve dollars.",
+		"Please water the tomatoes on the balcony before noon.",
+	}
+	segments := [][]string{
+		{"The ticket to Oslo costs twelve dollars."},
+		{"Please water the tomatoes on the balcony before noon.", "Costs $12."},
+	}
+	// Three words: one counted wrong would be a rate of 1/3, past LeakMaxRate.
+	assert.Equal(t, []Leak{{Session: 1, From: 0, Text: "Costs $12."}}, FindLeaks(refs, segments))
+}
