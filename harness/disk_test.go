@@ -63,6 +63,26 @@ func TestStreamFromDiskSendsTheClipExactly(t *testing.T) {
 	require.Equal(t, len(want), len(all), "speech frames, then 300 ms of silence")
 	assert.Equal(t, want, all)
 	assert.Equal(t, res.Start.Add(clip.SpeechEnd), res.EOS)
+	path, _ := clip.OnDisk()
+	assert.Zero(t, openFilesOf(t, path), "the session closed its clip's file")
+}
+
+// openFilesOf counts this process's descriptors open on path (Linux; 0
+// elsewhere).
+func openFilesOf(t *testing.T, path string) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Logf("no /proc/self/fd: %v", err)
+		return 0
+	}
+	n := 0
+	for _, fd := range fds {
+		if target, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && target == path {
+			n++
+		}
+	}
+	return n
 }
 
 // TestStreamFromDiskLostEntryIsASessionError: a cache entry removed before
@@ -88,4 +108,6 @@ func TestStreamFromDiskLostEntryIsASessionError(t *testing.T) {
 	assert.Contains(t, lost.Err, "the clip's audio: open the clip's cache entry")
 	assert.Zero(t, lost.FramesSent)
 	assert.Equal(t, OK, lr.Sessions[1].Outcome, lr.Sessions[1].Err)
+	kept, _ := clips[1].OnDisk()
+	assert.Zero(t, openFilesOf(t, kept), "the session closed its clip's file")
 }
