@@ -157,21 +157,17 @@ func (r *Run) setup(sessions int) error {
 		return fmt.Errorf("cannot reach the STT service at %s: %w\n"+
 			"Start the service, point -stt-url (or STT_URL) at it, or pass -stt-url embedded to use the built-in reference service", r.sttURL, err)
 	}
-	if r.clips, err = r.prepareClipsCompactly(sessions); err != nil {
+	r.clips, err = r.prepareClips(sessions)
+	// Hand what preparation freed (every cache entry read, every decoded
+	// WAV) back to the OS before any session streams, so that the run's
+	// resident size is what it holds.
+	debug.FreeOSMemory()
+	if err != nil {
 		return err
 	}
 	r.recordAudio()
 	r.gpu = startGPUMonitor(r.ctx, r.Config, r.Warn)
 	return nil
-}
-
-// prepareClipsCompactly is prepareClips that hands what preparation freed
-// (every cache file read, every decoded WAV) back to the OS before any
-// session streams, so that the run's resident size is what it holds.
-func (r *Run) prepareClipsCompactly(sessions int) ([]ttspool.Clip, error) {
-	clips, err := r.prepareClips(sessions)
-	debug.FreeOSMemory()
-	return clips, err
 }
 
 // prepareClips synthesizes (or takes from the cache) one clip per session.
