@@ -105,9 +105,8 @@ func (c clipCache) loadOnDisk(key, text string) (Clip, error) {
 	if clip.Text != text {
 		return Clip{}, fmt.Errorf("cache entry %s holds text %q, want %q", path, abbrev.String(clip.Text, 40), abbrev.String(text, 40))
 	}
-	sum := sha256.Sum256(data)
 	// data is a slice of b reaching to its end: its capacity says where it starts.
-	clip.disk = &diskAudio{path: path, file: fi, offset: int64(cap(b) - cap(data)), size: int64(len(data)), sha256: hex.EncodeToString(sum[:])}
+	clip.disk = &diskAudio{path: path, file: fi, offset: int64(cap(b) - cap(data)), size: int64(len(data)), sha256: hexSHA256(data)}
 	return clip, nil
 }
 

@@ -5,7 +5,10 @@ package ttspool
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -85,15 +88,36 @@ func (c Clip) OpenAudio() (ClipAudio, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open the clip's cache entry: %w", err)
 	}
+	offset := c.disk.offset
 	fi, err := f.Stat()
-	if err == nil && !os.SameFile(fi, c.disk.file) {
-		err = fmt.Errorf("cache entry %s was replaced during the run: keep the cache unchanged while a run streams from it", c.disk.path)
+	if err == nil && !sameEntry(fi, c.disk.file) {
+		// Another run stored the same entry meanwhile: the same audio
+		// will do, other audio never.
+		offset, err = c.disk.sameAudioIn(f)
 	}
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	return diskReader{io.NewSectionReader(f, c.disk.offset, c.disk.size), f}, nil
+	return diskReader{io.NewSectionReader(f, offset, c.disk.size), f}, nil
+}
+
+// sameAudioIn returns where f, a cache entry that replaced the one the clip
+// was read from, holds the clip's audio, or an error when it holds other
+// audio.
+func (d *diskAudio) sameAudioIn(f *os.File) (int64, error) {
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return 0, fmt.Errorf("read the clip's cache entry: %w", err)
+	}
+	_, data, err := parseCacheParts(b)
+	if err == nil && (int64(len(data)) != d.size || hexSHA256(data) != d.sha256) {
+		err = errors.New("it holds other audio")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cache entry %s was replaced during the run (%v): keep the cache unchanged while a run streams from it", d.path, err)
+	}
+	return int64(cap(b) - cap(data)), nil
 }
 
 type memoryAudio struct{ *bytes.Reader }
@@ -161,4 +185,16 @@ func encodePCM(pcm []int16) []byte {
 		binary.LittleEndian.PutUint16(b[2*i:], uint16(s))
 	}
 	return b
+}
+
+func hexSHA256(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// sameEntry reports whether two stats are of one file unchanged: the same
+// inode (which a filesystem may hand to a later file) with the same size
+// and modification time.
+func sameEntry(a, b os.FileInfo) bool {
+	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }

@@ -1,6 +1,7 @@
 package ttspool
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"path/filepath"
@@ -56,7 +57,9 @@ func TestBuildStreamFromCache(t *testing.T) {
 }
 
 // TestOpenAudioNoticesAReplacedEntry: an entry rewritten after the clip was
-// read is an error naming the file, never other audio.
+// read, as a second run on the same cache does, still plays when it holds
+// the same audio; with other audio it is an error naming the file, never
+// that audio. A removed entry is an error too.
 func TestOpenAudioNoticesAReplacedEntry(t *testing.T) {
 	fake := newFakeTTS(t)
 	fake.wav = fixtureFor(t)
@@ -65,17 +68,29 @@ func TestOpenAudioNoticesAReplacedEntry(t *testing.T) {
 	cfg.StreamFromCache = true
 	clips, err := Build(t.Context(), cfg, []string{"Oslo."})
 	require.NoError(t, err)
-	path, _ := clips[0].OnDisk()
+	clip := clips[0]
+	want := clip.PCMBytes()
+	path, _ := clip.OnDisk()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	tmp := path + ".new"
-	require.NoError(t, os.WriteFile(tmp, b, 0o644))
-	require.NoError(t, os.Rename(tmp, path))
-	_, err = clips[0].OpenAudio()
-	require.ErrorContains(t, err, path+" was replaced during the run")
-	assert.Nil(t, clips[0].PCMBytes())
+	replace := func(b []byte) {
+		tmp := path + ".new"
+		require.NoError(t, os.WriteFile(tmp, b, 0o644))
+		require.NoError(t, os.Rename(tmp, path))
+	}
+
+	replace(b)
+	assert.Equal(t, want, clip.PCMBytes(), "the same audio, stored again")
+
+	other := append([]byte(nil), b...)
+	at := bytes.Index(other, []byte("data")) + 8 + 100 // a sample's byte, past the chunk header
+	other[at] ^= 0x55
+	replace(other)
+	_, err = clip.OpenAudio()
+	require.ErrorContains(t, err, path+" was replaced during the run (it holds other audio)")
+	assert.Nil(t, clip.PCMBytes())
 
 	require.NoError(t, os.Remove(path))
-	_, err = clips[0].OpenAudio()
+	_, err = clip.OpenAudio()
 	require.ErrorContains(t, err, "open the clip's cache entry")
 }

@@ -56,7 +56,7 @@ type Config struct {
 	// StreamFromCache returns clips that keep their audio in their cache
 	// files, read as they are streamed (Clip.OpenAudio), instead of in
 	// memory: a level of a thousand distinct clips then holds none of their
-	// audio. The cache must stay unchanged until the clips are streamed.
+	// audio. An entry must keep its audio until its clips are streamed.
 	StreamFromCache bool
 	// Concurrency is the most TTS requests in flight at once; 0 means
 	// DefaultConcurrency.
