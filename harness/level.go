@@ -113,21 +113,23 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 			prog.add(&prog.Connecting, 1)
 			defer prog.add(&prog.Connecting, -1)
 			res := &results[i]
+			// A session that cannot begin ends here, Errored.
+			fail := func(err error, reason, stop string) {
+				res.Outcome, res.Err, res.Reason, res.StopReason = Errored, err.Error(), reason, stop
+				res.Ended = time.Now()
+				prog.add(&prog.Done, 1)
+			}
 			res.DialStart = time.Now()
 			c, err := dialConn(ctx, scfg)
 			if err != nil {
-				res.Outcome, res.Err, res.Reason, res.StopReason = Errored, err.Error(), err.Error(), "dial error"
-				res.Ended = time.Now()
-				prog.add(&prog.Done, 1)
+				fail(err, err.Error(), "dial error")
 				return
 			}
 			res.Dialed = time.Now()
 			src, err := openAudio(*streams[i])
 			if err != nil {
 				c.drop()
-				res.Outcome, res.Err, res.Reason, res.StopReason = Errored, err.Error(), audioUnreadable, "audio unreadable"
-				res.Ended = time.Now()
-				prog.add(&prog.Done, 1)
+				fail(err, audioUnreadable, "audio unreadable")
 				return
 			}
 			conns[i], sources[i] = c, src

@@ -62,8 +62,7 @@ func ClipSHA256(c Clip) string {
 	if c.disk != nil {
 		return c.disk.sha256
 	}
-	sum := sha256.Sum256(c.PCMBytes())
-	return hex.EncodeToString(sum[:])
+	return hexSHA256(c.PCMBytes())
 }
 
 // ClipsDigest is the SHA-256, in hex, of the clips' ClipSHA256 values, each
