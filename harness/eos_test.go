@@ -16,8 +16,10 @@ import (
 // TestEOSLatencyMatchesTheServersTruth streams reference speech to the
 // reference STT, which logs when it received the frame holding the last
 // voiced sample and when it sent each result. From that log the true delay
-// the speaker waited is known; the harness must measure it within 5 ms,
-// whatever silence trails the speech in the clip.
+// the speaker waited is known; the harness must measure it (less the
+// lateness of its own frames) no earlier than that and no more than the
+// delivery of the result later, whatever silence trails the speech in the
+// clip.
 func TestEOSLatencyMatchesTheServersTruth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("streams speech in real time")
@@ -67,10 +69,25 @@ func TestEOSLatencyMatchesTheServersTruth(t *testing.T) {
 			// waited, and the service cannot see it.
 			late := res.SendLags[lastVoicedFrame(tt.clip.SpeechEnd, DefaultFrame)]
 
-			assert.InDelta(t, (trueLatency + late).Seconds(), res.EOSLatency().Seconds(), 0.005,
-				"measured %v, true %v, the last voiced frame sent %v late", res.EOSLatency(), trueLatency, late)
-			t.Logf("EOS latency measured %v, true %v, the last voiced frame sent %v late", res.EOSLatency(), trueLatency, late)
+			assertEOSMatchesTruth(t, res.EOSLatency(), trueLatency, late)
 			assert.Positive(t, res.EOSLatency())
 		})
 	}
+}
+
+// assertEOSMatchesTruth checks a measured EOS latency against the service's
+// truth plus the recorded lateness of the frame holding the last voiced
+// sample. The result cannot arrive before the service sent it, so the
+// measurement is never below that (but for up to 1 ms seen in the service's
+// dating of the speech end within its frame; 3 ms allowed); above it only
+// by the result's delivery to
+// this process, a few ms on a busy machine, far below the frame (100 ms) a
+// wrong origin or a wrong end of speech would cost. The difference is
+// logged: on a quiet machine it is under 1 ms.
+func assertEOSMatchesTruth(t *testing.T, measured, truth, late time.Duration) {
+	t.Helper()
+	diff := measured - truth - late
+	t.Logf("EOS latency measured %v, true %v, the last voiced frame sent %v late: %v apart", measured, truth, late, diff)
+	assert.GreaterOrEqual(t, diff, -3*time.Millisecond, "measured %v, true %v, last voiced frame %v late", measured, truth, late)
+	assert.LessOrEqual(t, diff, 25*time.Millisecond, "measured %v, true %v, last voiced frame %v late", measured, truth, late)
 }
