@@ -106,11 +106,10 @@ func (l smallBufferListener) Accept() (net.Conn, error) {
 	return c, err
 }
 
-func TestServiceThatStopsReadingEndsTheSessionNotTheRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("streams until the socket buffers fill")
-	}
-	t.Parallel()
+// stallFirstServer serves WebSocket connections with small socket buffers:
+// the first connection accepted is never read, until the test ends; every
+// other one is handed to serve. It returns the server's ws:// URL.
+func stallFirstServer(t *testing.T, serve func(r *http.Request, conn *websocket.Conn)) string {
 	release := make(chan struct{})
 	var accepted atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -120,29 +119,39 @@ func TestServiceThatStopsReadingEndsTheSessionNotTheRun(t *testing.T) {
 		}
 		defer conn.CloseNow()
 		if accepted.Add(1) > 1 {
-			// Every other connection is served: it reads and answers.
-			ctx, cancel := context.WithCancel(context.Background())
-			go func() {
-				defer cancel()
-				for {
-					if _, _, err := conn.Read(ctx); err != nil {
-						return
-					}
-				}
-			}()
-			say(ctx, conn, `{"status":"queued"}`)
-			say(ctx, conn, `{"text":"hello there general kenobi"}`)
-			<-ctx.Done()
+			serve(r, conn)
 			return
 		}
-		<-release // the first never reads a byte of audio
+		<-release
 	}))
 	srv.Listener = smallBufferListener{srv.Listener, 4096}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) })
+	return "ws" + strings.TrimPrefix(srv.URL, "http")
+}
 
-	cfg := LevelConfig{MaxDialsInFlight: 1, Session: SessionConfig{URL: "ws" + strings.TrimPrefix(srv.URL, "http"),
+func TestServiceThatStopsReadingEndsTheSessionNotTheRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams until the socket buffers fill")
+	}
+	t.Parallel()
+	// The first connection never reads a byte of audio; the other reads and answers.
+	url := stallFirstServer(t, func(_ *http.Request, conn *websocket.Conn) {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			defer cancel()
+			for {
+				if _, _, err := conn.Read(ctx); err != nil {
+					return
+				}
+			}
+		}()
+		say(ctx, conn, `{"status":"queued"}`)
+		say(ctx, conn, `{"text":"hello there general kenobi"}`)
+		<-ctx.Done()
+	})
+	cfg := LevelConfig{MaxDialsInFlight: 1, Session: SessionConfig{URL: url,
 		WriteTimeout: 2 * time.Second, IdleTimeout: 300 * time.Millisecond, CloseTimeout: 200 * time.Millisecond,
 		sendBuffer: 4096}}
 	lr, err := RunLevel(context.Background(), cfg, []ttspool.Clip{toneClip(3*time.Second, 0), toneClip(3*time.Second, 0)})
@@ -376,4 +385,52 @@ func TestPacingKeepsTheOriginAfterAStall(t *testing.T) {
 	lastTen := slices.Clone(res.SendLags[100:])
 	slices.Sort(lastTen)
 	assert.Less(t, lastTen[5], 300*time.Millisecond, "the end of the stream is back on schedule: %v", lastTen)
+}
+
+// A run cancelled while one session's write is blocked (the service stopped
+// reading, the write bound far off) and another session waits for its next
+// frame ends both within moments, as cancelled, with what each sent
+// recorded: the stalled service never holds the run until the write bound.
+func TestCancelEndsABlockedWriteAndAWaitAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams until the socket buffers fill")
+	}
+	t.Parallel()
+	// The first connection never reads a byte of audio; the other reads everything.
+	url := stallFirstServer(t, func(r *http.Request, conn *websocket.Conn) {
+		for {
+			if _, _, err := conn.Read(r.Context()); err != nil {
+				return
+			}
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := LevelConfig{MaxDialsInFlight: 1, Session: SessionConfig{URL: url,
+		WriteTimeout: 10 * time.Minute, CloseTimeout: 200 * time.Millisecond, sendBuffer: 4096, Frame: MaxFrame}}
+	clip := toneClip(time.Minute, 0)
+	done := make(chan LevelResult, 1)
+	go func() {
+		lr, err := RunLevel(ctx, cfg, []ttspool.Clip{clip, clip})
+		assert.NoError(t, err)
+		done <- lr
+	}()
+	// 1 s frames of 32 kB fill the stalled connection's buffers by the
+	// third; give it a few more to be sure a write is blocked.
+	time.Sleep(6 * time.Second)
+	cancel()
+	var lr LevelResult
+	select {
+	case lr = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the level did not end within a minute of its cancellation")
+	}
+	for _, s := range lr.Sessions {
+		assert.Equal(t, "cancelled", s.Reason, "session %d: %s", s.Index, s.Err)
+		assert.Less(t, s.FramesSent, 20, "session %d ended with the cancellation, not the clip", s.Index)
+		// A lag for every frame sent, and one for a write cut short.
+		assert.Contains(t, []int{s.FramesSent, s.FramesSent + 1}, len(s.SendLags), "session %d", s.Index)
+	}
+	blocked := slices.IndexFunc(lr.Sessions, func(s SessionResult) bool { return s.MaxWrite > 3*time.Second })
+	assert.GreaterOrEqual(t, blocked, 0, "one session's write was blocked when the run was cancelled")
 }

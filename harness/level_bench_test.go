@@ -1,33 +1,62 @@
+//go:build linux
+
 package harness
 
 import (
+	"bufio"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/sys/unix"
 
 	"github.com/sttbench/sttbench/ttspool"
 )
 
-// BenchmarkLevelSendLag streams one level of n sessions of a 2 s clip to a
-// sink on loopback that reads every frame and answers each session with
-// one result after its last speech frame, and reports how late this client
-// sent its frames (p99 and max over every frame) and the bytes allocated
-// per session. The sink runs in this process, so the figures include its
-// share of the CPU: compare runs of this benchmark with each other; the
-// figures in the README come from a sink in another process, on its own
-// core.
+// The client benchmarks stream to a sink in a child process (this test
+// binary again, asked by sinkEnv), so that their CPU figures are the
+// client's alone and the sink competes for no core the client may use: run
+// them under taskset (taskset -c 0 go test ...) and the sink is moved to a
+// CPU outside the client's set, as a service on its own core would be.
 //
-//	go test -run XXX -bench LevelSendLag -benchtime 1x ./harness
-func BenchmarkLevelSendLag(b *testing.B) {
-	const speechFrames = 20
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//	taskset -c 0 go test -run XXX -bench 'LevelSendLag|WriterFloor|TimerFloor' -benchtime 1x ./harness
+const sinkEnv = "STTBENCH_HARNESS_SINK"
+
+// benchSpeechFrames is the clip length of the client benchmarks (10 s):
+// long enough that the dials and closes, counted in the CPU per frame, are
+// a small part of it.
+const benchSpeechFrames = 100
+
+func TestMain(m *testing.M) {
+	if os.Getenv(sinkEnv) != "" {
+		serveSink()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// serveSink is the child process: a WebSocket sink on loopback that reads
+// every frame and answers each session with one result after its last
+// speech frame. It prints its URL and serves until its stdin closes, so it
+// never outlives the benchmark.
+func serveSink() {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "sink:", err)
+		os.Exit(1)
+	}
+	fmt.Println("ws://" + l.Addr().String() + "/ws")
+	go http.Serve(l, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := websocket.Accept(w, r, nil)
 		if err != nil {
 			return
@@ -38,17 +67,99 @@ func BenchmarkLevelSendLag(b *testing.B) {
 			if _, _, err := c.Read(r.Context()); err != nil {
 				return
 			}
-			if n == speechFrames {
+			if n == benchSpeechFrames {
 				c.Write(r.Context(), websocket.MessageText, []byte(`{"status":"queued"}`))
 				c.Write(r.Context(), websocket.MessageText, []byte(`{"text":"hello there general kenobi"}`))
 			}
 		}
 	}))
-	defer srv.Close()
-	url := "ws" + strings.TrimPrefix(srv.URL, "http")
-	clip := toneClip(speechFrames*DefaultFrame-10*time.Millisecond, 0)
+	io.Copy(io.Discard, os.Stdin)
+}
 
-	for _, n := range []int{100, 500, 1000} {
+// startSink starts the sink process, moved to a CPU this process may not
+// use when there is one, and returns its URL. It is stopped when b ends.
+func startSink(b *testing.B) string {
+	b.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), sinkEnv+"=1")
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("start the sink process: %v", err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	url, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("the sink process did not say its address: %v", err)
+	}
+	if cpu, ok := pinOutside(cmd.Process.Pid); ok {
+		b.Logf("sink on CPU %d, outside this process's CPUs", cpu)
+	} else {
+		b.Logf("sink shares this process's CPUs: run under taskset to keep them apart")
+	}
+	return strings.TrimSpace(url)
+}
+
+// pinOutside moves process pid to the highest-numbered CPU outside this
+// process's affinity set, if the machine has one.
+func pinOutside(pid int) (int, bool) {
+	var mine unix.CPUSet
+	if unix.SchedGetaffinity(0, &mine) != nil {
+		return 0, false
+	}
+	for cpu := 1023; cpu >= 0; cpu-- {
+		if mine.IsSet(cpu) {
+			continue
+		}
+		var set unix.CPUSet
+		set.Set(cpu)
+		if unix.SchedSetaffinity(pid, &set) == nil { // fails for a CPU that is not there
+			return cpu, true
+		}
+	}
+	return 0, false
+}
+
+// cpuTime is the CPU this process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportClient reports the lag percentiles of every frame, and the CPU used
+// per frame sent and as a share of one core over the level's wall time.
+func reportClient(b *testing.B, lags []time.Duration, cpu, wall time.Duration) {
+	slices.Sort(lags)
+	b.ReportMetric(float64(lags[len(lags)*99/100])/1e6, "lag-p99-ms")
+	b.ReportMetric(float64(lags[len(lags)-1])/1e6, "lag-max-ms")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(len(lags)), "cpu-us/frame")
+	b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "cpu-%")
+	b.ReportMetric(0, "ns/op")
+}
+
+var benchLevels = []int{100, 500, 1000}
+
+// BenchmarkLevelSendLag streams one level of n sessions of a 10 s clip to
+// the sink process and reports how late this client sent its frames (p99
+// and max over every frame), its CPU per frame and as a share of a core
+// (dials and closes included), and the bytes allocated per session.
+// Compare it with BenchmarkWriterFloor of the same sitting: what is above
+// that floor is this client's own cost.
+func BenchmarkLevelSendLag(b *testing.B) {
+	url := startSink(b)
+	clip := toneClip(benchSpeechFrames*DefaultFrame-10*time.Millisecond, 0)
+	for _, n := range benchLevels {
 		b.Run(fmt.Sprintf("streams=%d", n), func(b *testing.B) {
 			clips := make([]ttspool.Clip, n)
 			for i := range clips {
@@ -56,9 +167,12 @@ func BenchmarkLevelSendLag(b *testing.B) {
 			}
 			cfg := LevelConfig{Session: SessionConfig{URL: url, IdleTimeout: 300 * time.Millisecond}, MaxDialsInFlight: 64}
 			var lags []time.Duration
+			var cpu, wall time.Duration
 			b.ReportAllocs()
 			for b.Loop() {
+				cpu0, t0 := cpuTime(), time.Now()
 				lr, err := RunLevel(b.Context(), cfg, clips)
+				cpu, wall = cpu+cpuTime()-cpu0, wall+time.Since(t0)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -69,10 +183,76 @@ func BenchmarkLevelSendLag(b *testing.B) {
 					lags = append(lags, s.SendLags...)
 				}
 			}
-			slices.Sort(lags)
-			b.ReportMetric(float64(lags[len(lags)*99/100])/1e6, "lag-p99-ms")
-			b.ReportMetric(float64(lags[len(lags)-1])/1e6, "lag-max-ms")
-			b.ReportMetric(0, "ns/op")
+			reportClient(b, lags, cpu, wall)
+		})
+	}
+}
+
+// BenchmarkWriterFloor is what the same level costs with nothing but
+// coder/websocket: n connections to the sink process, each writing the
+// same frames on the same schedule (phases spread over one period), with
+// no reader, no result handling and no record. It is the floor of the
+// library, the Go runtime and this host's kernel under
+// BenchmarkLevelSendLag's figures.
+func BenchmarkWriterFloor(b *testing.B) {
+	url := startSink(b)
+	frames := prepare(toneClip(benchSpeechFrames*DefaultFrame-10*time.Millisecond, 0), SessionConfig{}.withDefaults()).frames
+	payload := make([]byte, DefaultFrameSamples*bytesPerSample)
+	for _, n := range benchLevels {
+		b.Run(fmt.Sprintf("streams=%d", n), func(b *testing.B) {
+			var all []time.Duration
+			var cpu, wall time.Duration
+			for b.Loop() {
+				cpu0, t0 := cpuTime(), time.Now()
+				conns := make([]*websocket.Conn, n)
+				sem := make(chan struct{}, 64)
+				var wg sync.WaitGroup
+				for i := range conns {
+					wg.Go(func() {
+						sem <- struct{}{}
+						defer func() { <-sem }()
+						c, _, err := websocket.Dial(b.Context(), url, nil)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						conns[i] = c
+					})
+				}
+				wg.Wait()
+				if b.Failed() {
+					b.FailNow()
+				}
+				origin := time.Now()
+				lags := make([][]time.Duration, n)
+				for i, c := range conns {
+					wg.Go(func() {
+						defer c.CloseNow()
+						start := origin.Add(time.Duration(int64(DefaultFrame) * int64(i) / int64(n)))
+						t := time.NewTimer(time.Hour)
+						defer t.Stop()
+						lags[i] = make([]time.Duration, 0, frames)
+						for f := range frames {
+							due := frameDue(start, f, DefaultFrame)
+							if wait := time.Until(due); wait > 0 {
+								t.Reset(wait)
+								<-t.C
+							}
+							lags[i] = append(lags[i], time.Since(due))
+							if err := c.Write(b.Context(), websocket.MessageBinary, payload); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				cpu, wall = cpu+cpuTime()-cpu0, wall+time.Since(t0)
+				for _, l := range lags {
+					all = append(all, l...)
+				}
+			}
+			reportClient(b, all, cpu, wall)
 		})
 	}
 }
@@ -82,9 +262,7 @@ func BenchmarkLevelSendLag(b *testing.B) {
 // their phases spread over one period as a level's sessions are, with no
 // I/O at all. A BenchmarkLevelSendLag figure close to this one means the
 // client adds nothing of its own; on a 2-core VM this floor was p99 2.3-3.8
-// ms, max 7-15 ms at n=1000.
-//
-//	go test -run XXX -bench TimerFloor -benchtime 1x ./harness
+// ms, max 7-19 ms at n=1000.
 func BenchmarkTimerFloor(b *testing.B) {
 	const period, ticks = DefaultFrame, 50
 	for _, n := range []int{100, 1000} {
