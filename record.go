@@ -64,13 +64,14 @@ type recordSession struct {
 
 // recordRound closes one round of a level.
 type recordRound struct {
-	Kind     string        `json:"kind"` // "round"
-	Level    int           `json:"level"`
-	Round    int           `json:"round"`
-	Start    time.Time     `json:"start"`
-	End      time.Time     `json:"end"`
-	Sessions int           `json:"sessions"`
-	GPU      []RecordedGPU `json:"gpu"`
+	Kind     string           `json:"kind"` // "round"
+	Level    int              `json:"level"`
+	Round    int              `json:"round"`
+	Start    time.Time        `json:"start"`
+	End      time.Time        `json:"end"`
+	Sessions int              `json:"sessions"`
+	GPU      []RecordedGPU    `json:"gpu"`
+	Host     harness.HostLoad `json:"host"`
 	// The round's WER as scored when it was written, normalized (by
 	// Normalizer) and raw; null without reference words. A report
 	// re-scores the sessions and does not read these.
@@ -150,7 +151,7 @@ func (rw *RecordWriter) WriteRound(n int, r Round) error {
 		}
 	}
 	end := recordRound{Kind: "round", Level: n, Round: idx, Start: r.Level.Start, End: r.Level.End,
-		Sessions: len(r.Level.Sessions), GPU: r.GPU, Normalizer: NormalizerVersion}
+		Sessions: len(r.Level.Sessions), GPU: r.GPU, Host: r.Level.Host, Normalizer: NormalizerVersion}
 	if sum := Summarize(n, []harness.LevelResult{r.Level}); sum.Words.RefWords() > 0 {
 		end.WERPct, end.WERRawPct = optional(sum.WER), optional(sum.WERRaw)
 	}
@@ -283,7 +284,7 @@ func readRecord(r io.Reader) (*Record, error) {
 				rec.Levels = append(rec.Levels, end.Level)
 			}
 			rec.ByLevel[end.Level] = append(rec.ByLevel[end.Level], Round{
-				Level: harness.LevelResult{Concurrency: end.Level, Sessions: sessions, Start: end.Start, End: end.End},
+				Level: harness.LevelResult{Concurrency: end.Level, Sessions: sessions, Start: end.Start, End: end.End, Host: end.Host},
 				GPU:   end.GPU,
 			})
 		case kind.Kind == "capacity":
@@ -350,6 +351,9 @@ func MergeRecords(recs []*Record) (*Record, error) {
 				if round.Level.End.After(m.Level.End) {
 					m.Level.End = round.Level.End
 				}
+				// Each shard's host is its own: the merged round keeps the busiest.
+				m.Level.Host.StealPct = maxOf(m.Level.Host.StealPct, round.Level.Host.StealPct)
+				m.Level.Host.ProcessCPUPct = maxOf(m.Level.Host.ProcessCPUPct, round.Level.Host.ProcessCPUPct)
 			}
 		}
 	}
@@ -357,6 +361,14 @@ func MergeRecords(recs []*Record) (*Record, error) {
 		return out, sortShardSessions(out)
 	}
 	return out, nil
+}
+
+// maxOf is the larger of two figures that may be unknown (nil).
+func maxOf(a, b *float64) *float64 {
+	if a == nil || (b != nil && *b > *a) {
+		return b
+	}
+	return a
 }
 
 // toolVersion is the benchmark's module version, or "(devel)".

@@ -26,7 +26,8 @@ func syntheticRound(n int, start time.Time, from int) Round {
 		})
 	}
 	sm, fb := 50.0, 1024.0
-	return Round{Level: harness.LevelResult{Concurrency: n, Sessions: sessions, Start: start, End: start.Add(5 * time.Second)},
+	host := harness.HostLoad{StealPct: ptr(1.0), ProcessCPUPct: ptr(20.0)}
+	return Round{Level: harness.LevelResult{Concurrency: n, Sessions: sessions, Start: start, End: start.Add(5 * time.Second), Host: host},
 		GPU: []RecordedGPU{{At: start.Add(time.Second), SM: &sm, FBMiB: &fb}, {At: start.Add(2 * time.Second)}}}
 }
 
@@ -65,6 +66,8 @@ func TestRecordRoundTrip(t *testing.T) {
 	assert.Equal(t, LevelRow(4, rounds[4]), row, "the row from the record is the row of the run")
 	assert.InDelta(t, 0.25, float64(row.EOSP50), 1e-9)
 	assert.Equal(t, Float(50), row.GPUUtilMean, "a sample without SM is left out, not counted as 0")
+	assert.Equal(t, Float(1), row.HostStealPct, "the load host's figures come back from the record")
+	assert.Equal(t, Float(20), row.ProcessCPUPct)
 }
 
 func TestTornRecordReportsItsCompleteRounds(t *testing.T) {
@@ -95,6 +98,9 @@ func TestRecordsOfTwoShardsMergeIntoOneRun(t *testing.T) {
 	half1, half2 := whole, whole
 	half1.Level.Sessions, half2.Level.Sessions = whole.Level.Sessions[:2], whole.Level.Sessions[2:]
 	half2.GPU = nil
+	// The second shard's host lost more time to its hypervisor and did not
+	// measure its own CPU.
+	half2.Level.Host = harness.HostLoad{StealPct: ptr(1.5)}
 	writeRecord(t, filepath.Join(dir, "a.jsonl"), []int{4}, map[int][]Round{4: {half1}})
 	writeRecord(t, filepath.Join(dir, "b.jsonl"), []int{4}, map[int][]Round{4: {half2}})
 	writeRecord(t, filepath.Join(dir, "one.jsonl"), []int{4}, map[int][]Round{4: {whole}})
@@ -110,6 +116,8 @@ func TestRecordsOfTwoShardsMergeIntoOneRun(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, one.ByLevel[4][0].Level.Sessions, merged.ByLevel[4][0].Level.Sessions)
 	assert.Equal(t, reportOf(t, one), reportOf(t, merged), "percentiles from the merged sessions")
+	assert.Equal(t, harness.HostLoad{StealPct: ptr(1.5), ProcessCPUPct: ptr(20.0)}, merged.ByLevel[4][0].Level.Host,
+		"the merged round keeps the busiest shard host's figures")
 
 	other := filepath.Join(dir, "other.jsonl")
 	writeRecord(t, other, []int{2}, map[int][]Round{2: {syntheticRound(2, start, 0)}})
@@ -139,3 +147,5 @@ func TestRecordReadErrors(t *testing.T) {
 	_, err := ReadRecord(filepath.Join(dir, "missing.jsonl"))
 	assert.ErrorContains(t, err, "no such file")
 }
+
+func ptr(v float64) *float64 { return &v }

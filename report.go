@@ -35,6 +35,14 @@ func (f Float) MarshalCSV() (string, error) {
 	return strconv.FormatFloat(math.Round(float64(f)*1e4)/1e4, 'f', -1, 64), nil
 }
 
+// optionalFloat is *v, or None when v is nil.
+func optionalFloat(v *float64) Float {
+	if v == nil {
+		return None
+	}
+	return Float(*v)
+}
+
 func (f Float) format(verb string) string {
 	if !f.Valid() {
 		return "-"
@@ -85,7 +93,16 @@ type Row struct {
 	// SLOOK is "true" or "false" for a level a capacity search judged
 	// against -slo, empty for any other.
 	SLOOK string `csv:"slo_ok"`
+	// HostStealPct is the share of the load host's CPU time its hypervisor
+	// took while the level streamed; ProcessCPUPct this process's CPU as a
+	// share of one core. Empty where not measured.
+	HostStealPct  Float `csv:"host_steal_pct"`
+	ProcessCPUPct Float `csv:"process_cpu_pct"`
 }
+
+// StealWarning is the share of the load host's CPU time, in percent,
+// taken by its hypervisor during a level, from which the notes say so.
+const StealWarning = 5.0
 
 // LagWarning is the send-lag p99 past which a level's frames left late
 // enough to shift its latency figures visibly: the bound this client holds
@@ -163,6 +180,8 @@ func NewRow(s LevelSummary, gpuUtil, vram []float64) Row {
 		WriteBlockMaxMs: None,
 		WERRaw:          None,
 		Normalizer:      NormalizerVersion,
+		HostStealPct:    optionalFloat(s.HostStealPct),
+		ProcessCPUPct:   optionalFloat(s.ProcessCPUPct),
 	}
 	if s.Words.RefWords() > 0 {
 		r.WER = Float(s.WER)
@@ -196,6 +215,11 @@ func WriteNotes(w io.Writer, levels []LevelSummary) {
 			fmt.Fprintf(w, "conc=%d: frames left late: send lag p99 %.1f ms, max %.1f ms, over the %.0f ms this client holds itself to "+
 				"(a blocked write, noted below when there was one, counts too): EOS figures include that delay\n",
 				n, ms(s.P99Lag), ms(s.MaxLag), ms(LagWarning))
+		}
+		if v := s.HostStealPct; v != nil && *v >= StealWarning {
+			fmt.Fprintf(w, "conc=%d: this machine's hypervisor took %.1f %% of its CPU time while the level streamed (steal): "+
+				"frames and result stamps waited meanwhile, so send lag and EOS figures include it; a dedicated load host measures closer to the service\n",
+				n, *v)
 		}
 		if s.MaxWrite > max(s.Frame, harness.DefaultFrame) {
 			fmt.Fprintf(w, "conc=%d: the service stopped reading audio for up to %.0f ms (a frame write blocked): "+

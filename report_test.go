@@ -34,6 +34,7 @@ func sampleRows() []Row {
 		Concurrency: 1, Rounds: 1, Sessions: 1, LatencyN: 1,
 		EOSP50: 0.31234, EOSP95: 0.3402, EOSMean: 0.3189, AudioDuration: 9.2412,
 		Words: wer.Counts{Hits: 30}, WordsRaw: wer.Counts{Hits: 28, Substitutions: 2}, WERRaw: 6.6667, MaxLag: 1200 * time.Microsecond, P99Lag: 900 * time.Microsecond,
+		HostStealPct: ptr(3.25), ProcessCPUPct: ptr(27.5),
 	}, []float64{10, 20, 30, 40, 95}, []float64{3029, 3029, 9449})
 	partial := NewRow(LevelSummary{
 		Concurrency: 40, Rounds: 2, Sessions: 80, LatencyN: 78, NegativeLatencies: 1,
@@ -85,7 +86,8 @@ func TestWriteCSVFileReplacesAtomically(t *testing.T) {
 func TestNotesGolden(t *testing.T) {
 	levels := []LevelSummary{
 		{Concurrency: 10, Sessions: 10, LatencyN: 10, MaxClientLag: 140 * time.Millisecond, Saturated: true},
-		{Concurrency: 20, Sessions: 20, LatencyN: 20, P99Lag: 7200 * time.Microsecond, MaxLag: 12 * time.Millisecond},
+		{Concurrency: 20, Sessions: 20, LatencyN: 20, P99Lag: 7200 * time.Microsecond, MaxLag: 12 * time.Millisecond,
+			HostStealPct: ptr(9.14), ProcessCPUPct: ptr(31)},
 		{Concurrency: 40, Sessions: 40, LatencyN: 36, Incomplete: 2, Failures: 2, ServiceErrors: 2,
 			MaxWrite:     2300 * time.Millisecond,
 			LeakExamples: []string{`session 3 received text of session 7: "seven eight nine"`},
@@ -95,7 +97,7 @@ func TestNotesGolden(t *testing.T) {
 				{Outcome: harness.Errored, Reason: "the service stopped reading audio: a frame write blocked for 5s", Count: 1, FirstAt: 4100 * time.Millisecond,
 					Example: "session 17: the service stopped reading audio: frame 23 of 70 blocked for 5s"},
 			}},
-		{Concurrency: 200, Sessions: 200, LatencyN: 20, Incomplete: 180},
+		{Concurrency: 200, Sessions: 200, LatencyN: 20, Incomplete: 180, HostStealPct: ptr(StealWarning - 0.01)},
 	}
 	var buf bytes.Buffer
 	WriteNotes(&buf, levels)
@@ -103,5 +105,7 @@ func TestNotesGolden(t *testing.T) {
 	assert.Contains(t, buf.String(), "conc=200: 180 of 200 sessions did not get every result: the service is overloaded or dropping results\n")
 	assert.NotContains(t, buf.String(), "conc=10: frames left late", "a saturated client has its own, stronger note")
 	assert.Contains(t, buf.String(), "conc=20: frames left late: send lag p99 7.2 ms, max 12.0 ms")
+	assert.Contains(t, buf.String(), "conc=20: this machine's hypervisor took 9.1 % of its CPU time while the level streamed (steal)")
+	assert.NotContains(t, buf.String(), "conc=200: this machine's hypervisor", "steal under StealWarning is left to the CSV")
 	assert.Contains(t, buf.String(), `conc=40: 1 session: service error "CUDA out of memory" (first at 3.2 s)`+"\n")
 }

@@ -65,6 +65,11 @@ type LevelSummary struct {
 	// Frame is the audio time of the level's frames (the longest, should
 	// sessions differ): the unit of "one frame late".
 	Frame time.Duration
+
+	// HostStealPct and ProcessCPUPct are the load host's steal and this
+	// process's CPU (harness.HostLoad), averaged over the rounds that
+	// measured them; nil where none did.
+	HostStealPct, ProcessCPUPct *float64
 }
 
 // ReasonCount is one cause of sessions that are not ok, at one level.
@@ -86,8 +91,15 @@ func Summarize(concurrency int, rounds []harness.LevelResult) LevelSummary {
 	s := LevelSummary{Concurrency: concurrency, Rounds: len(rounds)}
 	var latencies, durations, lags []float64
 	reasons := map[string]*ReasonCount{}
+	var steal, cpu []float64
 	for _, round := range rounds {
 		s.addLeaks(round)
+		if v := round.Host.StealPct; v != nil {
+			steal = append(steal, *v)
+		}
+		if v := round.Host.ProcessCPUPct; v != nil {
+			cpu = append(cpu, *v)
+		}
 		for _, r := range round.Sessions {
 			s.Sessions++
 			durations = append(durations, r.AudioDuration.Seconds())
@@ -124,6 +136,7 @@ func Summarize(concurrency int, rounds []harness.LevelResult) LevelSummary {
 			}
 		}
 	}
+	s.HostStealPct, s.ProcessCPUPct = meanOf(steal), meanOf(cpu)
 	s.LatencyN = len(latencies)
 	s.EOSP50 = stats.Percentile(latencies, 50)
 	s.EOSP95 = stats.Percentile(latencies, 95)
@@ -258,4 +271,13 @@ func (s *LevelSummary) addLeaks(round harness.LevelResult) {
 				fmt.Sprintf("session %d received text of session %d: %q", l.Session, l.From, l.Text))
 		}
 	}
+}
+
+// meanOf is the mean of xs, or nil when there are none.
+func meanOf(xs []float64) *float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	m := stats.Mean(xs)
+	return &m
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sttbench/sttbench/internal/hostcpu"
 	"github.com/sttbench/sttbench/ttspool"
 )
 
@@ -66,6 +67,32 @@ type LevelResult struct {
 	Sessions []SessionResult
 	// Start is the common stream origin; End is when the last session ended.
 	Start, End time.Time
+	// Host is what the load host did from Start to End.
+	Host HostLoad
+}
+
+// HostLoad is what the load host itself did while a level streamed. A nil
+// figure was not measured (the machine's counters are read on Linux only).
+type HostLoad struct {
+	// StealPct is the share of all the machine's CPU time, in percent,
+	// that its hypervisor gave to other guests: time in which no frame
+	// left and no result was stamped.
+	StealPct *float64 `json:"steal_pct"`
+	// ProcessCPUPct is this process's CPU time as a share of one core, in
+	// percent (with -stt-url embedded it includes the service's).
+	ProcessCPUPct *float64 `json:"process_cpu_pct"`
+}
+
+// hostLoad is the load between two readings.
+func hostLoad(a, b hostcpu.Reading) HostLoad {
+	var h HostLoad
+	if v, ok := hostcpu.StealPct(a, b); ok {
+		h.StealPct = &v
+	}
+	if v, ok := hostcpu.ProcessCPUPct(a, b); ok {
+		h.ProcessCPUPct = &v
+	}
+	return h
 }
 
 // RunLevel runs one session per clip at once: it dials all of them first,
@@ -138,6 +165,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 	wg.Wait()
 
 	start := time.Now()
+	before := hostcpu.Read()
 	for i, slot := range conns {
 		if slot == nil {
 			continue
@@ -149,7 +177,8 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 		})
 	}
 	wg.Wait()
-	return LevelResult{Concurrency: len(clips), Sessions: results, Start: start, End: time.Now()}, nil
+	end := time.Now()
+	return LevelResult{Concurrency: len(clips), Sessions: results, Start: start, End: end, Host: hostLoad(before, hostcpu.Read())}, nil
 }
 
 // prepareAll lays out each distinct clip once, shared by the sessions that
