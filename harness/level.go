@@ -177,8 +177,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 		})
 	}
 	wg.Wait()
-	end := time.Now()
-	return LevelResult{Concurrency: len(clips), Sessions: results, Start: start, End: end, Host: hostLoad(before, hostcpu.Read())}, nil
+	return LevelResult{Concurrency: len(clips), Sessions: results, Start: start, End: time.Now(), Host: hostLoad(before, hostcpu.Read())}, nil
 }
 
 // prepareAll lays out each distinct clip once, shared by the sessions that
