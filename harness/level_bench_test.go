@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -110,11 +111,16 @@ func startSink(b *testing.B) string {
 	return strings.TrimSpace(url)
 }
 
-// pinOutside moves process pid to the highest-numbered CPU outside this
-// process's affinity set, if the machine has one.
+// pinOutside moves every thread of process pid to the highest-numbered CPU
+// outside this process's affinity set, if the machine has one. Threads the
+// process starts later inherit the set from the thread that starts them.
 func pinOutside(pid int) (int, bool) {
 	var mine unix.CPUSet
 	if unix.SchedGetaffinity(0, &mine) != nil {
+		return 0, false
+	}
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
 		return 0, false
 	}
 	for cpu := 1023; cpu >= 0; cpu-- {
@@ -123,9 +129,15 @@ func pinOutside(pid int) (int, bool) {
 		}
 		var set unix.CPUSet
 		set.Set(cpu)
-		if unix.SchedSetaffinity(pid, &set) == nil { // fails for a CPU that is not there
-			return cpu, true
+		if unix.SchedSetaffinity(pid, &set) != nil { // fails for a CPU that is not there
+			continue
 		}
+		for _, t := range tasks {
+			if tid, err := strconv.Atoi(t.Name()); err == nil {
+				unix.SchedSetaffinity(tid, &set)
+			}
+		}
+		return cpu, true
 	}
 	return 0, false
 }

@@ -428,37 +428,49 @@ const audioUnreadable = "the clip's audio could not be read from its cache entry
 // send writes the frames on their absolute schedule, each write bounded by
 // writeTimeout. Nothing but waiting, clock reads, a timer reset and the
 // write itself happens between frames.
+//
+// The writes run under no context of their own: coder/websocket registers
+// a cancellation callback on a cancellable context for every write, a cost
+// paid on every frame. A write is ended instead the way the library ends
+// one, by closing the connection: by the watchdog once it has blocked for
+// writeTimeout, or by the end of ctx while it is under way.
 func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p prepared, src *frameSource, res *SessionResult) error {
 	defer src.close()
-	timer := time.NewTimer(0)
+	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	<-timer.C
-	// One watchdog for all writes: it cancels the write under way once it
-	// has blocked for writeTimeout.
-	wctx, cancelWrite := context.WithCancel(ctx)
-	defer cancelWrite()
-	var blocked atomic.Bool
-	watchdog := time.AfterFunc(time.Hour, func() { blocked.Store(true); cancelWrite() })
+	var writing, blocked atomic.Bool
+	watchdog := time.AfterFunc(time.Hour, func() { blocked.Store(true); ws.CloseNow() })
 	watchdog.Stop()
 	defer watchdog.Stop()
+	stopOnEnd := context.AfterFunc(ctx, func() {
+		timer.Reset(0) // a wait under way ends at once
+		if writing.Load() {
+			ws.CloseNow()
+		}
+	})
+	defer stopOnEnd()
 	var prevEnd time.Time
 	for i := range p.frames {
 		due := frameDue(res.Start, i, p.frame)
 		if wait := time.Until(due); wait > 0 {
 			timer.Reset(wait)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				return fmt.Errorf("send frame %d: %w", i+1, context.Cause(ctx))
+			// ctx's end is seen either here or by the reset above.
+			if ctx.Err() == nil {
+				<-timer.C
 			}
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("send frame %d: %w", i+1, context.Cause(ctx))
 		}
 		now := time.Now()
 		// When behind, send at once and keep the origin: the lag is recorded.
 		res.SendLags = append(res.SendLags, now.Sub(due))
 		res.ClientLags = append(res.ClientLags, now.Sub(later(due, prevEnd)))
+		writing.Store(true)
 		watchdog.Reset(writeTimeout)
-		err := ws.Write(wctx, websocket.MessageBinary, src.frame(i))
+		err := ws.Write(context.Background(), websocket.MessageBinary, src.frame(i))
 		watchdog.Stop()
+		writing.Store(false)
 		prevEnd = time.Now()
 		res.MaxWrite = max(res.MaxWrite, prevEnd.Sub(now))
 		if err == nil {
@@ -468,6 +480,9 @@ func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p
 			return &blockedWriteError{frame: i + 1, total: p.frames, bound: writeTimeout}
 		}
 		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("send frame %d of %d: %w", i+1, p.frames, context.Cause(ctx))
+			}
 			return fmt.Errorf("send frame %d of %d: %w", i+1, p.frames, err)
 		}
 		if i == p.lastVoiced {
