@@ -111,3 +111,47 @@ func TestStreamFromDiskLostEntryIsASessionError(t *testing.T) {
 	kept, _ := clips[1].OnDisk()
 	assert.Zero(t, openFilesOf(t, kept), "the session closed its clip's file")
 }
+
+// TestStreamFromDiskStaggersReadsAcrossSessions: the sessions of a level read
+// their cache files at different frames (session i's first chunk falls short
+// of a whole one by i modulo the frames in a chunk), and every one of them
+// still hands out the clip's frames byte for byte.
+func TestStreamFromDiskStaggersReadsAcrossSessions(t *testing.T) {
+	t.Parallel()
+	clip := diskClips(t, "The ferry leaves at noon from the north pier.")[0]
+	p := prepare(clip, SessionConfig{}.withDefaults())
+	inMemory := newFrames(clip.PCMBytes(), p.frames-p.stream.speechFrames, p.stream.size)
+	chunk := readAheadBytes / p.stream.size
+	require.Equal(t, 5, chunk, "100 ms frames, half a second to a chunk")
+	require.Greater(t, p.stream.speechFrames, 2*chunk, "a clip long enough for several chunks")
+
+	// readsOf streams the clip as session `session` would and returns the
+	// frames at which it read from the file.
+	readsOf := func(session int) []int {
+		src, err := p.stream.open(session)
+		require.NoError(t, err)
+		defer src.close()
+		var reads []int
+		for i := range p.frames {
+			before := [2]int{src.first, src.count}
+			require.NoError(t, src.ready(i))
+			if i == 0 || [2]int{src.first, src.count} != before {
+				reads = append(reads, i)
+			}
+			require.Equal(t, inMemory.frame(i), src.frame(i), "session %d, frame %d", session, i)
+		}
+		return reads
+	}
+	secondRead := map[int]int{}
+	for session := range chunk {
+		reads := readsOf(session)
+		want := []int{0}
+		for i := chunk - session; i < p.stream.speechFrames; i += chunk {
+			want = append(want, i)
+		}
+		assert.Equal(t, want, reads, "session %d", session)
+		secondRead[reads[1]] = session
+	}
+	assert.Len(t, secondRead, chunk, "each of %d sessions in a row reads at a frame of its own", chunk)
+	assert.Equal(t, readsOf(0), readsOf(chunk), "the stagger repeats every %d sessions", chunk)
+}

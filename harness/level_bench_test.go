@@ -149,18 +149,29 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// reportClient reports the lag percentiles of every frame, and the CPU used
-// per frame sent and as a share of one core over the level's wall time.
-func reportClient(b *testing.B, lags []time.Duration, cpu, wall time.Duration) {
+// reportClient reports the lag percentiles of every frame, the largest lag
+// of a session's first frame (how well the level's start holds), and the CPU
+// used per frame sent and as a share of one core over the level's wall time.
+func reportClient(b *testing.B, lags, firstLags []time.Duration, cpu, wall time.Duration) {
 	slices.Sort(lags)
 	b.ReportMetric(float64(lags[len(lags)*99/100])/1e6, "lag-p99-ms")
 	b.ReportMetric(float64(lags[len(lags)-1])/1e6, "lag-max-ms")
+	b.ReportMetric(float64(slices.Max(firstLags))/1e6, "first-lag-max-ms")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(len(lags)), "cpu-us/frame")
 	b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "cpu-%")
 	b.ReportMetric(0, "ns/op")
 }
 
-var benchLevels = []int{100, 500, 1000}
+var benchLevels = []int{100, 500, 1000, 5000}
+
+// needFiles skips a level this process cannot open enough connections for.
+// The Go runtime has already raised the soft limit to the hard one.
+func needFiles(b *testing.B, streams int) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && lim.Cur < uint64(streams)+256 {
+		b.Skipf("%d streams need about %d open files, and this process may open %d: raise the hard limit (ulimit -Hn)", streams, streams+256, lim.Cur)
+	}
+}
 
 // BenchmarkLevelSendLag streams one level of n sessions of a 10 s clip to
 // the sink process and reports how late this client sent its frames (p99
@@ -177,8 +188,9 @@ func BenchmarkLevelSendLag(b *testing.B) {
 			for i := range clips {
 				clips[i] = clip
 			}
+			needFiles(b, n)
 			cfg := LevelConfig{Session: SessionConfig{URL: url, IdleTimeout: 300 * time.Millisecond}, MaxDialsInFlight: 64}
-			var lags []time.Duration
+			var lags, firstLags []time.Duration
 			var cpu, wall time.Duration
 			b.ReportAllocs()
 			for b.Loop() {
@@ -193,9 +205,10 @@ func BenchmarkLevelSendLag(b *testing.B) {
 						b.Fatalf("session %d: %s: %s", s.Index, s.Outcome, s.Reason)
 					}
 					lags = append(lags, s.SendLags...)
+					firstLags = append(firstLags, s.SendLags[0])
 				}
 			}
-			reportClient(b, lags, cpu, wall)
+			reportClient(b, lags, firstLags, cpu, wall)
 		})
 	}
 }
@@ -212,7 +225,8 @@ func BenchmarkWriterFloor(b *testing.B) {
 	payload := make([]byte, DefaultFrameSamples*bytesPerSample)
 	for _, n := range benchLevels {
 		b.Run(fmt.Sprintf("streams=%d", n), func(b *testing.B) {
-			var all []time.Duration
+			needFiles(b, n)
+			var all, first []time.Duration
 			var cpu, wall time.Duration
 			for b.Loop() {
 				cpu0, t0 := cpuTime(), time.Now()
@@ -235,15 +249,21 @@ func BenchmarkWriterFloor(b *testing.B) {
 				if b.Failed() {
 					b.FailNow()
 				}
-				origin := time.Now()
+				// Released together, as RunLevel releases its senders.
+				var origin time.Time
+				begin := make(chan struct{})
+				var ready sync.WaitGroup
 				lags := make([][]time.Duration, n)
 				for i, c := range conns {
+					ready.Add(1)
 					wg.Go(func() {
 						defer c.CloseNow()
-						start := origin.Add(time.Duration(int64(DefaultFrame) * int64(i) / int64(n)))
 						t := time.NewTimer(time.Hour)
 						defer t.Stop()
 						lags[i] = make([]time.Duration, 0, frames)
+						ready.Done()
+						<-begin
+						start := origin.Add(time.Duration(int64(DefaultFrame) * int64(i) / int64(n)))
 						for f := range frames {
 							due := frameDue(start, f, DefaultFrame)
 							if wait := time.Until(due); wait > 0 {
@@ -258,13 +278,17 @@ func BenchmarkWriterFloor(b *testing.B) {
 						}
 					})
 				}
+				ready.Wait()
+				origin = time.Now().Add(startLead(n))
+				close(begin)
 				wg.Wait()
 				cpu, wall = cpu+cpuTime()-cpu0, wall+time.Since(t0)
 				for _, l := range lags {
 					all = append(all, l...)
+					first = append(first, l[0])
 				}
 			}
-			reportClient(b, all, cpu, wall)
+			reportClient(b, all, first, cpu, wall)
 		})
 	}
 }

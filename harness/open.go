@@ -64,14 +64,14 @@ func RunSessionProgress(ctx context.Context, cfg SessionConfig, clip ttspool.Cli
 		return fail(err.Error(), "dial error")
 	}
 	res.Dialed = time.Now()
-	src, err := openAudio(p)
+	src, err := openAudio(p, res.Index)
 	if err != nil {
 		c.drop()
 		res = fail(err.Error(), "audio unreadable")
 		res.Reason = audioUnreadable
 		return res
 	}
-	stream(ctx, c, scfg, p, src, res.Dialed, &res, prog)
+	stream(ctx, c, scfg, p, src, startSignal{at: func() time.Time { return res.Dialed }}, &res, prog)
 	summariseLags(&res)
 	return res
 }

@@ -106,15 +106,22 @@ const readAheadBytes = 16000
 // memory it hands out the shared frames; from disk it reads them into a
 // buffer of its own, a chunk at a time.
 type frameSource struct {
-	f     frames
-	audio ttspool.ClipAudio // nil in memory
-	buf   []byte
-	first int // index of the first frame in buf
-	count int // frames in buf
+	f       frames
+	audio   ttspool.ClipAudio // nil in memory
+	buf     []byte
+	first   int // index of the first frame in buf
+	count   int // frames in buf
+	stagger int // frames the first chunk falls short of a whole one
 }
 
 // open returns a source for one session's stream. Close it when done.
-func (f frames) open() (*frameSource, error) {
+//
+// Session i's first chunk falls short of a whole one by i modulo the frames
+// in a chunk: sessions started within one frame period then read at
+// different frames, a fifth of them at each chunk boundary, rather than all
+// of them in the same period (5000 reads in 100 ms every half second stalled
+// a one-core client for up to 100 ms).
+func (f frames) open(session int) (*frameSource, error) {
 	src := &frameSource{f: f}
 	if f.disk == nil {
 		return src, nil
@@ -124,7 +131,9 @@ func (f frames) open() (*frameSource, error) {
 		return nil, err
 	}
 	src.audio = a
-	src.buf = make([]byte, max(1, readAheadBytes/f.size)*f.size)
+	chunk := max(1, readAheadBytes/f.size)
+	src.buf = make([]byte, chunk*f.size)
+	src.stagger = session % chunk
 	return src, nil
 }
 
@@ -137,7 +146,11 @@ func (s *frameSource) ready(i int) error {
 		return nil
 	}
 	size := s.f.size
-	n := min(len(s.buf)/size, s.f.speechFrames-i)
+	chunk := len(s.buf) / size
+	if i == 0 {
+		chunk -= s.stagger
+	}
+	n := min(chunk, s.f.speechFrames-i)
 	want := min(n*size, s.f.speechBytes-i*size)
 	got, err := s.audio.ReadAt(s.buf[:want], int64(i*size))
 	if got < want {

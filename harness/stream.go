@@ -95,16 +95,30 @@ type ending struct {
 	reason string // the shared cause of err
 }
 
+// startSignal is when a session's frames start. at blocks until the start
+// is known. ready, when set, is called by the session's reader and by its
+// sender once each is set up: a level takes its origin only after every
+// session has called it twice, so that no session's setup delays another's
+// first frame.
+type startSignal struct {
+	ready func()
+	at    func() time.Time
+}
+
+func (s startSignal) setUp() {
+	if s.ready != nil {
+		s.ready()
+	}
+}
+
 // stream runs one dialed session: it streams the prepared clip on the
-// schedule anchored at start and receives concurrently. After the last frame
+// schedule anchored at start, and receives concurrently. After the last frame
 // it waits while the service owes results (up to ResultTimeout), then until
 // no message has come for IdleTimeout. It ends with a close frame and a
 // bounded wait for the service's answer. It never returns an error: what
 // went wrong is in the result.
-func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, src *frameSource, start time.Time, res *SessionResult, prog *Progress) {
-	res.Start = start
+func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, src *frameSource, start startSignal, res *SessionResult, prog *Progress) {
 	res.Frame = p.frame
-	res.EOS = start.Add(p.speechEnd)
 	res.AudioSHA256 = p.sha256
 	res.SendLags = make([]time.Duration, 0, p.frames)
 	res.ClientLags = make([]time.Duration, 0, p.frames)
@@ -116,13 +130,14 @@ func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, src *fr
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
+		start.setUp()
 		receive(readCtx, c.ws, msgs, readErr)
 	}()
 
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
 	sendDone := make(chan error, 1)
-	go func() { sendDone <- send(sendCtx, c.ws, cfg.WriteTimeout, p, src, res) }()
+	go func() { sendDone <- send(sendCtx, c.ws, cfg.WriteTimeout, p, src, start, res) }()
 	prog.add(&prog.Streaming, 1)
 
 	end, stillSending := waitForEnd(ctx, cfg, res, msgs, readErr, sendDone, prog)
@@ -405,11 +420,12 @@ type audioError struct{ err error }
 func (e *audioError) Error() string { return "the clip's audio: " + e.err.Error() }
 func (e *audioError) Unwrap() error { return e.err }
 
-// openAudio opens a session's frames and reads the first of them. It runs
-// before the level's origin, with the dial, so that a thousand sessions
-// opening their cache files at once delay no frame.
-func openAudio(p prepared) (*frameSource, error) {
-	src, err := p.stream.open()
+// openAudio opens the frames of the session at index in its level and
+// reads the first of them. It runs before the level's origin, with the
+// dial, so that a thousand sessions opening their cache files at once delay
+// no frame.
+func openAudio(p prepared, index int) (*frameSource, error) {
+	src, err := p.stream.open(index)
 	if err == nil {
 		if err = src.ready(0); err != nil {
 			src.close()
@@ -425,16 +441,16 @@ func openAudio(p prepared) (*frameSource, error) {
 // be read.
 const audioUnreadable = "the clip's audio could not be read from its cache entry"
 
-// send writes the frames on their absolute schedule, each write bounded by
-// writeTimeout. Nothing but waiting, clock reads, a timer reset and the
-// write itself happens between frames.
+// send writes the frames on their absolute schedule from start, each write
+// bounded by writeTimeout. Nothing but waiting,
+// clock reads, a timer reset and the write itself happens between frames.
 //
 // The writes run under no context of their own: coder/websocket registers
 // a cancellation callback on a cancellable context for every write, a cost
 // paid on every frame. A write is ended instead the way the library ends
 // one, by closing the connection: by the watchdog once it has blocked for
 // writeTimeout, or by the end of ctx while it is under way.
-func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p prepared, src *frameSource, res *SessionResult) error {
+func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p prepared, src *frameSource, start startSignal, res *SessionResult) error {
 	defer src.close()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -449,6 +465,9 @@ func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p
 		}
 	})
 	defer stopOnEnd()
+	start.setUp()
+	res.Start = start.at()
+	res.EOS = res.Start.Add(p.speechEnd)
 	var prevEnd time.Time
 	for i := range p.frames {
 		due := frameDue(res.Start, i, p.frame)
