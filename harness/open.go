@@ -71,7 +71,8 @@ func RunSessionProgress(ctx context.Context, cfg SessionConfig, clip ttspool.Cli
 		res.Reason = audioUnreadable
 		return res
 	}
-	stream(ctx, c, scfg, p, src, startSignal{at: func() time.Time { return res.Dialed }}, &res, prog)
+	dialed := res.Dialed // a session of its own starts streaming once it has dialed
+	stream(ctx, c, scfg, p, src, startSignal{at: func() time.Time { return dialed }}, &res, prog)
 	summariseLags(&res)
 	return res
 }

@@ -442,8 +442,8 @@ func openAudio(p prepared, index int) (*frameSource, error) {
 const audioUnreadable = "the clip's audio could not be read from its cache entry"
 
 // send writes the frames on their absolute schedule from start, each write
-// bounded by writeTimeout. Nothing but waiting,
-// clock reads, a timer reset and the write itself happens between frames.
+// bounded by writeTimeout. Nothing but waiting, clock reads, a timer reset
+// and the write itself happens between frames.
 //
 // The writes run under no context of their own: coder/websocket registers
 // a cancellation callback on a cancellable context for every write, a cost
