@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -45,12 +44,7 @@ func TestStreamFromDiskSendsTheClipExactly(t *testing.T) {
 	const frame = 60 * time.Millisecond // 1920 bytes: 8 frames to a 16000-byte chunk, 15360 bytes
 	frameBytes := int(frame*ttspool.SampleRate/time.Second) * bytesPerSample
 	speechFrames := (len(pcm) + frameBytes - 1) / frameBytes
-	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
-		if waitFrames(frames, speechFrames) {
-			say(ctx, conn, `{"status":"queued"}`)
-			say(ctx, conn, `{"text":"turn left past the red barn"}`)
-		}
-	})
+	srv := newTranscribingServer(t, speechFrames, "turn left past the red barn")
 	res := runOne(t, SessionConfig{URL: srv.url(), Frame: frame, TrailingSilence: 300 * time.Millisecond}, clip)
 	require.Equal(t, OK, res.Outcome, res.Err)
 	assert.Equal(t, clip.Duration(), res.AudioDuration)
@@ -93,12 +87,7 @@ func TestStreamFromDiskLostEntryIsASessionError(t *testing.T) {
 	clips := diskClips(t, "Turn left past the red barn.", "The ferry leaves at noon.")
 	path, _ := clips[0].OnDisk()
 	require.NoError(t, os.Remove(path))
-	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
-		if waitFrames(frames, 2) {
-			say(ctx, conn, `{"status":"queued"}`)
-			say(ctx, conn, `{"text":"the ferry leaves at noon"}`)
-		}
-	})
+	srv := newTranscribingServer(t, 2, "the ferry leaves at noon")
 	lr, err := RunLevel(t.Context(), LevelConfig{Session: SessionConfig{URL: srv.url(), IdleTimeout: 300 * time.Millisecond, ResultTimeout: 10 * time.Second}}, clips)
 	require.NoError(t, err)
 	require.Len(t, lr.Sessions, 2)

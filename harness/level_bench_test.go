@@ -21,6 +21,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/sys/unix"
 
+	"github.com/sttbench/sttbench/internal/hostcpu"
 	"github.com/sttbench/sttbench/ttspool"
 )
 
@@ -142,11 +143,13 @@ func pinOutside(pid int) (int, bool) {
 	return 0, false
 }
 
-// cpuTime is the CPU this process has used, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+// cpuSince is the CPU this process has used since the reading start.
+func cpuSince(b *testing.B, start hostcpu.Reading) time.Duration {
+	cpu, ok := hostcpu.ProcessCPU(start, hostcpu.Read())
+	if !ok {
+		b.Fatal("this process's CPU time cannot be read")
+	}
+	return cpu
 }
 
 // reportClient reports the lag percentiles of every frame, the largest lag
@@ -194,9 +197,9 @@ func BenchmarkLevelSendLag(b *testing.B) {
 			var cpu, wall time.Duration
 			b.ReportAllocs()
 			for b.Loop() {
-				cpu0, t0 := cpuTime(), time.Now()
+				cpu0, t0 := hostcpu.Read(), time.Now()
 				lr, err := RunLevel(b.Context(), cfg, clips)
-				cpu, wall = cpu+cpuTime()-cpu0, wall+time.Since(t0)
+				cpu, wall = cpu+cpuSince(b, cpu0), wall+time.Since(t0)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -229,7 +232,7 @@ func BenchmarkWriterFloor(b *testing.B) {
 			var all, first []time.Duration
 			var cpu, wall time.Duration
 			for b.Loop() {
-				cpu0, t0 := cpuTime(), time.Now()
+				cpu0, t0 := hostcpu.Read(), time.Now()
 				conns := make([]*websocket.Conn, n)
 				sem := make(chan struct{}, 64)
 				var wg sync.WaitGroup
@@ -282,7 +285,7 @@ func BenchmarkWriterFloor(b *testing.B) {
 				origin = time.Now().Add(startLead(n))
 				close(begin)
 				wg.Wait()
-				cpu, wall = cpu+cpuTime()-cpu0, wall+time.Since(t0)
+				cpu, wall = cpu+cpuSince(b, cpu0), wall+time.Since(t0)
 				for _, l := range lags {
 					all = append(all, l...)
 					first = append(first, l[0])

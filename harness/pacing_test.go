@@ -1,12 +1,10 @@
 package harness
 
 import (
-	"context"
 	"runtime"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -64,12 +62,7 @@ func TestPhaseSpreadsStreamsOverOneFrame(t *testing.T) {
 	assert.Equal(t, 99900*time.Microsecond, spread.Phase(999, 1000))
 	assert.Equal(t, time.Duration(0), LevelConfig{Aligned: true}.Phase(3, 4))
 
-	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
-		if waitFrames(frames, 3) {
-			say(ctx, conn, `{"status":"queued"}`)
-			say(ctx, conn, `{"text":"hello there general kenobi"}`)
-		}
-	})
+	srv := newTranscribingServer(t, 3, "hello there general kenobi")
 	clip := toneClip(250*time.Millisecond, 0)
 	for _, aligned := range []bool{false, true} {
 		cfg := LevelConfig{Session: SessionConfig{URL: srv.url(), IdleTimeout: 200 * time.Millisecond}, Aligned: aligned}
@@ -98,12 +91,7 @@ func TestPhaseSpreadsStreamsOverOneFrame(t *testing.T) {
 }
 
 func TestFramesOfAnotherSize(t *testing.T) {
-	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
-		if waitFrames(frames, 16) {
-			say(ctx, conn, `{"status":"queued"}`)
-			say(ctx, conn, `{"text":"hello there general kenobi"}`)
-		}
-	})
+	srv := newTranscribingServer(t, 16, "hello there general kenobi")
 	clip := toneClip(290*time.Millisecond, 0) // 14.5 frames of 20 ms
 	cfg := SessionConfig{URL: srv.url(), Frame: 20 * time.Millisecond, TrailingSilence: 100 * time.Millisecond, IdleTimeout: 200 * time.Millisecond}
 	res := runOne(t, cfg, clip)
@@ -139,12 +127,7 @@ func TestLevelRecordsWhatTheHostDid(t *testing.T) {
 		t.Skip("the machine's counters are read on Linux only")
 	}
 	t.Parallel()
-	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
-		if waitFrames(frames, 5) {
-			say(ctx, conn, `{"status":"queued"}`)
-			say(ctx, conn, `{"text":"hello there general kenobi"}`)
-		}
-	})
+	srv := newTranscribingServer(t, 5, "hello there general kenobi")
 	clip := toneClip(500*time.Millisecond, 0)
 	cfg := LevelConfig{Session: SessionConfig{URL: srv.url(), IdleTimeout: 200 * time.Millisecond}}
 	lr, err := RunLevel(t.Context(), cfg, []ttspool.Clip{clip, clip})

@@ -73,6 +73,18 @@ func newScriptedServer(t *testing.T, script func(ctx context.Context, conn *webs
 	return s
 }
 
+// newTranscribingServer is a scripted service that, once n frames have
+// arrived on a connection, queues one utterance and answers it with text.
+func newTranscribingServer(t *testing.T, n int, text string) *scriptedServer {
+	t.Helper()
+	return newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+		if waitFrames(frames, n) {
+			say(ctx, conn, `{"status":"queued"}`)
+			say(ctx, conn, `{"text":"`+text+`"}`)
+		}
+	})
+}
+
 func (s *scriptedServer) url() string { return "ws" + strings.TrimPrefix(s.URL, "http") }
 
 func (s *scriptedServer) closeStatus() websocket.StatusCode {
@@ -125,12 +137,7 @@ func TestPacingFramesLeaveOnSchedule(t *testing.T) {
 		t.Skip("streams 16 s in real time")
 	}
 	t.Parallel()
-	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
-		if waitFrames(frames, 160) {
-			say(ctx, conn, `{"status":"queued"}`)
-			say(ctx, conn, `{"text":"hello there general kenobi"}`)
-		}
-	})
+	srv := newTranscribingServer(t, 160, "hello there general kenobi")
 	clip := toneClip(15*time.Second-50*time.Millisecond, 0)
 	res := runOne(t, SessionConfig{URL: srv.url()}, clip)
 	require.Equal(t, OK, res.Outcome, res.Err)
@@ -158,12 +165,7 @@ func TestPacingFramesLeaveOnSchedule(t *testing.T) {
 
 func TestStreamSendsExactSamplesLittleEndian(t *testing.T) {
 	t.Parallel()
-	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
-		if waitFrames(frames, 4) {
-			say(ctx, conn, `{"status":"queued"}`)
-			say(ctx, conn, `{"text":"ok"}`)
-		}
-	})
+	srv := newTranscribingServer(t, 4, "ok")
 	pcm := make([]int16, 2000)
 	for i := range pcm {
 		pcm[i] = int16(i*37 - 30000)

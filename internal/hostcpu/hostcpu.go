@@ -34,14 +34,24 @@ func StealPct(a, b Reading) (float64, bool) {
 	return 100 * float64(b.steal-a.steal) / float64(b.total-a.total), true
 }
 
+// ProcessCPU is the CPU time, user and system, this process used between a
+// and b; false where unknown.
+func ProcessCPU(a, b Reading) (time.Duration, bool) {
+	if !a.processOK || !b.processOK || b.process < a.process {
+		return 0, false
+	}
+	return b.process - a.process, true
+}
+
 // ProcessCPUPct is this process's CPU time between a and b as a share of
 // one core, in percent (200 is two cores busy); false where unknown.
 func ProcessCPUPct(a, b Reading) (float64, bool) {
+	cpu, ok := ProcessCPU(a, b)
 	wall := b.at.Sub(a.at)
-	if !a.processOK || !b.processOK || wall <= 0 || b.process < a.process {
+	if !ok || wall <= 0 {
 		return 0, false
 	}
-	return 100 * (b.process - a.process).Seconds() / wall.Seconds(), true
+	return 100 * cpu.Seconds() / wall.Seconds(), true
 }
 
 // parseStat returns the steal and total clock ticks of the "cpu" line of a

@@ -57,8 +57,13 @@ func TestProcessCPUPct(t *testing.T) {
 	got, ok := ProcessCPUPct(a, b)
 	assert.True(t, ok)
 	assert.InDelta(t, 75.0, got, 1e-9, "1.5 s of CPU in 2 s")
+	cpu, ok := ProcessCPU(a, b)
+	assert.True(t, ok)
+	assert.Equal(t, 1500*time.Millisecond, cpu)
 	_, ok = ProcessCPUPct(a, Reading{at: b.at})
 	assert.False(t, ok)
+	_, ok = ProcessCPU(a, Reading{at: b.at})
+	assert.False(t, ok, "an unread process time is unknown, not zero")
 }
 
 func TestReadSeesThisMachineAndThisProcess(t *testing.T) {
