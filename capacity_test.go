@@ -110,9 +110,12 @@ func TestCapacityFindsTheModelledLimit(t *testing.T) {
 	if res.Capacity == 6 {
 		assert.Equal(t, []int{1, 2, 4, 8, 6, 7}, levels)
 		assert.True(t, strings.HasPrefix(res.Answer, "capacity: 6 concurrent streams within eos_p95<=2.4s, wer<=5, fail<=0 (probes: 1 ok"), res.Answer)
-		assert.Contains(t, res.Answer, ", 8 breach eos_p95 3.")
+		// The breaching figures grow with the machine's load (7 streams:
+		// 2.92 s here, 3.01 s on a busy CI machine), so only their form is
+		// checked; that they breach is what the capacity of 6 says.
+		assert.Contains(t, res.Answer, ", 8 breach eos_p95 ")
 		assert.Contains(t, res.Answer, ", 6 ok")
-		assert.Contains(t, res.Answer, ", 7 breach eos_p95 2.")
+		assert.Contains(t, res.Answer, ", 7 breach eos_p95 ")
 	}
 
 	// The answer comes first, then the table of the levels probed, in the

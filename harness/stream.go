@@ -478,14 +478,17 @@ func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p
 				<-timer.C
 			}
 		}
+		// Marked before ctx is checked: an end of ctx from here on finds
+		// the write under way and closes the connection under it.
+		writing.Store(true)
 		if ctx.Err() != nil {
+			writing.Store(false)
 			return fmt.Errorf("send frame %d: %w", i+1, context.Cause(ctx))
 		}
 		now := time.Now()
 		// When behind, send at once and keep the origin: the lag is recorded.
 		res.SendLags = append(res.SendLags, now.Sub(due))
 		res.ClientLags = append(res.ClientLags, now.Sub(later(due, prevEnd)))
-		writing.Store(true)
 		watchdog.Reset(writeTimeout)
 		err := ws.Write(context.Background(), websocket.MessageBinary, src.frame(i))
 		watchdog.Stop()
