@@ -93,6 +93,10 @@ func (p LoadParams) describe() string {
 	return "ramp"
 }
 
+// maxArrivals bounds the sessions of one arrivals run: ten times the
+// streams one host drives for an hour at 1000 concurrent 10 s sessions.
+const maxArrivals = 1_000_000
+
 // parseLoad checks -load, -duration, -rate and -arrival-seed against each
 // other and -concurrency (levels, already parsed; nil when invalid). For
 // arrivals it makes the run's one level 0.
@@ -145,6 +149,11 @@ func parseLoad(value func(string) string, c *Config, bad func(name, msg string))
 			bad("rate", "not a number; write sessions per second, e.g. 2 or 0.5")
 		case r <= 0:
 			bad("rate", "must be positive (sessions per second)")
+		}
+		// The schedule is built before the run: refuse one no host could run
+		// rather than exhaust its memory building it.
+		if n := r * p.Duration.Seconds(); n > maxArrivals {
+			bad("rate", fmt.Sprintf("-rate %s for -duration %s schedules about %.3g sessions, more than the %d one run can hold; lower -rate or -duration, or split the load over hosts", rate, dur, n, maxArrivals))
 		}
 		p.Rate = r
 		c.Levels = []int{0}
