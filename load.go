@@ -93,8 +93,8 @@ func (p LoadParams) describe() string {
 	return "ramp"
 }
 
-// maxArrivals bounds the sessions of one arrivals run: ten times the
-// streams one host drives for an hour at 1000 concurrent 10 s sessions.
+// maxArrivals bounds the sessions of one arrivals run: about three times
+// what one host drives in an hour at 1000 concurrent 10 s sessions.
 const maxArrivals = 1_000_000
 
 // parseLoad checks -load, -duration, -rate and -arrival-seed against each
@@ -153,7 +153,7 @@ func parseLoad(value func(string) string, c *Config, bad func(name, msg string))
 		// The schedule is built before the run: refuse one no host could run
 		// rather than exhaust its memory building it.
 		if n := r * p.Duration.Seconds(); n > maxArrivals {
-			bad("rate", fmt.Sprintf("-rate %s for -duration %s schedules about %.3g sessions, more than the %d one run can hold; lower -rate or -duration, or split the load over hosts", rate, dur, n, maxArrivals))
+			bad("rate", fmt.Sprintf("-rate %s for -duration %s schedules about %.3g sessions, more than the %d one run can hold; lower -rate or -duration, or run several load hosts, each at a share of the rate", rate, dur, n, maxArrivals))
 		}
 		p.Rate = r
 		c.Levels = []int{0}

@@ -229,7 +229,7 @@ func ParseConfig(value func(name string) string) (Config, error) {
 	} else if c.SearchMax > 0 && strings.TrimSpace(value("slo")) == "" {
 		bad("search", "needs -slo (or STTBENCH_SLO), the bounds each probed level is judged by, e.g. -slo 'eos_p95<=800ms,wer<=5'")
 	}
-	if c.Load.Model != LoadRamp && c.Load.Model != "" {
+	if c.Load.open() {
 		// A capacity search probes ramp levels; a soak or arrivals run has none.
 		for _, name := range []string{"slo", "search"} {
 			if strings.TrimSpace(value(name)) != "" {
