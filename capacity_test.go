@@ -402,7 +402,7 @@ func TestCapacityRecordLineReadsBack(t *testing.T) {
 	assert.Equal(t, "false", rows[1].SLOOK)
 	assert.Equal(t, "", rows[2].SLOOK, "a level the search did not probe is not judged")
 
-	merged, err := MergeRecords([]*Record{rec, rec})
+	merged, err := MergeRecords([]*Record{rec, rec}, MergeOptions{})
 	require.NoError(t, err)
 	assert.Len(t, merged.Capacity, 2)
 }

@@ -153,10 +153,10 @@ func TestRecordsOfDifferentLoadModelsDoNotMerge(t *testing.T) {
 	t.Parallel()
 	soak := &Record{Header: RecordHeader{Levels: []int{2}, Load: LoadParams{Model: LoadSoak, Concurrency: 2, Duration: time.Minute}}}
 	ramp := &Record{Header: RecordHeader{Levels: []int{2}}}
-	_, err := MergeRecords([]*Record{soak, ramp})
+	_, err := MergeRecords([]*Record{soak, ramp}, MergeOptions{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "record 2 ran ramp, record 1 ran soak")
-	_, err = MergeRecords([]*Record{ramp, {Header: RecordHeader{Levels: []int{2}, Load: LoadParams{Model: LoadRamp}}}})
+	_, err = MergeRecords([]*Record{ramp, {Header: RecordHeader{Levels: []int{2}, Load: LoadParams{Model: LoadRamp}}}}, MergeOptions{})
 	assert.NoError(t, err, "a record without a load model ran the ramp")
 }
 

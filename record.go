@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sttbench/sttbench/harness"
@@ -205,6 +206,11 @@ type Record struct {
 	Capacity []CapacityResult
 	// Audio is the record's audio line; nil in a record without one.
 	Audio *RecordAudio
+	// Path is the file the record was read from (ReadRecord).
+	Path string
+	// Gaps says, in a merged record, which records lack rounds that
+	// others hold (a run cut short, a shard not given): MergeRecords.
+	Gaps []string
 }
 
 // ReadRecord reads the record at path.
@@ -218,6 +224,7 @@ func ReadRecord(path string) (*Record, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read record %s: %w", path, err)
 	}
+	rec.Path = path
 	return rec, nil
 }
 
@@ -311,15 +318,31 @@ func readRecord(r io.Reader) (*Record, error) {
 	return rec, nil
 }
 
+// MergeOptions says how MergeRecords treats rounds that some records lack.
+type MergeOptions struct {
+	// Partial keeps a round that some record lacks, with the sessions of
+	// the records that hold it; by default it is left out.
+	Partial bool
+}
+
 // MergeRecords joins records of one run made at the same time on several
 // load hosts: round i of a level is the sessions of round i of every
 // record, so percentiles come from the merged sessions. Records whose
 // schema or levels differ are an error, and so are shards (-shard) of
-// different runs or one shard twice; shards' sessions come in the order of
-// their index in the level.
-func MergeRecords(recs []*Record) (*Record, error) {
+// different runs, one shard twice or one record twice; shards' sessions
+// come in the order of their index in the level.
+//
+// A merged round counts only once every record, and every shard of a
+// sharded run, holds it: a record cut short (or a shard not given) would
+// otherwise drop its sessions from the figures without a word, and the
+// missing ones are most often the worst. Such rounds are left out, or kept
+// with opts.Partial; either way Gaps names what each record lacks.
+func MergeRecords(recs []*Record, opts MergeOptions) (*Record, error) {
 	if len(recs) == 0 {
 		return nil, errors.New("merge records: none given")
+	}
+	if err := checkSameRun(recs); err != nil {
+		return nil, err
 	}
 	if err := checkShards(recs); err != nil {
 		return nil, err
@@ -331,6 +354,12 @@ func MergeRecords(recs []*Record) (*Record, error) {
 		}
 		if err := sameLoad(r.Header.Load, out.Header.Load); err != nil {
 			return nil, fmt.Errorf("merge records: record %d %w", i+1, err)
+		}
+		// How the audio was sent changes what is measured.
+		for _, f := range []string{"frame", "phase"} {
+			if a, b := r.Header.Flags[f], out.Header.Flags[f]; a != b {
+				return nil, fmt.Errorf("merge records: record %d ran with -%s %q, record 1 with %q: only records of one run merge", i+1, f, a, b)
+			}
 		}
 		out.Skipped = append(out.Skipped, r.Skipped...)
 		out.Capacity = append(out.Capacity, r.Capacity...)
@@ -358,9 +387,111 @@ func MergeRecords(recs []*Record) (*Record, error) {
 		}
 	}
 	if out.Header.Shard != nil {
-		return out, sortShardSessions(out)
+		if err := sortShardSessions(out); err != nil {
+			return nil, err
+		}
+	}
+	out.Gaps = mergeGaps(recs, out, opts.Partial)
+	if !opts.Partial {
+		keepCompleteRounds(recs, out)
 	}
 	return out, nil
+}
+
+// checkSameRun reports a record given twice: two records of one host that
+// started at the same moment (and hold the same shard) are copies of one.
+func checkSameRun(recs []*Record) error {
+	for i, a := range recs {
+		for j := i + 1; j < len(recs); j++ {
+			b := recs[j].Header
+			if a.Header.Start.IsZero() || !a.Header.Start.Equal(b.Start) || a.Header.Host != b.Host ||
+				shardName(a.Header.Shard) != shardName(b.Shard) {
+				continue
+			}
+			return fmt.Errorf("merge records: records %d and %d are the same run (host %q, started %s): give each record once",
+				i+1, j+1, b.Host, b.Start.Format(time.RFC3339Nano))
+		}
+	}
+	return nil
+}
+
+// held is how many rounds of level n every record holds: the rounds of
+// the merged level that count.
+func held(recs []*Record, n int) int {
+	k := -1
+	for _, r := range recs {
+		if k < 0 || len(r.ByLevel[n]) < k {
+			k = len(r.ByLevel[n])
+		}
+	}
+	if len(MissingShards(recs)) > 0 {
+		return 0
+	}
+	return max(k, 0)
+}
+
+// keepCompleteRounds drops from out the rounds some record lacks, and the
+// levels left with none.
+func keepCompleteRounds(recs []*Record, out *Record) {
+	var levels []int
+	for _, n := range out.Levels {
+		if k := held(recs, n); k > 0 {
+			out.ByLevel[n] = out.ByLevel[n][:k]
+			levels = append(levels, n)
+			continue
+		}
+		delete(out.ByLevel, n)
+	}
+	out.Levels = levels
+}
+
+// mergeGaps names, per record that lacks rounds others hold and per shard
+// not given, what it lacks and what the report does about it.
+func mergeGaps(recs []*Record, out *Record, partial bool) []string {
+	effect := "those rounds are left out of the report, the other records' sessions of them too " +
+		"(pass -partial to report them from the records that hold them)"
+	if partial {
+		effect = "the report's rounds of them hold only the sessions of the records that have them"
+	}
+	var gaps []string
+	for i, r := range recs {
+		var lacks []string
+		for _, n := range out.Levels {
+			have, all := len(r.ByLevel[n]), len(out.ByLevel[n])
+			switch {
+			case have == all:
+			case have == 0:
+				lacks = append(lacks, fmt.Sprintf("conc=%d", n))
+			default:
+				lacks = append(lacks, fmt.Sprintf("conc=%d from round %d", n, have))
+			}
+		}
+		if len(lacks) > 0 {
+			gaps = append(gaps, fmt.Sprintf("%s lacks rounds the others hold (%s): its run was cut short, or ended early; %s",
+				recordName(i, r), strings.Join(lacks, ", "), effect))
+		}
+	}
+	if missing := MissingShards(recs); len(missing) > 0 {
+		effect := "every round lacks their sessions, so nothing is reported; give every shard's record " +
+			"(or pass -partial to report the shards given)"
+		if partial {
+			effect = "the report covers only the sessions of the shards given"
+		}
+		gaps = append(gaps, fmt.Sprintf("shard(s) %v of %d not given: %s", missing, recs[0].Header.Shard.Count, effect))
+	}
+	return gaps
+}
+
+// recordName is how a gap names record i: its file, and its shard.
+func recordName(i int, r *Record) string {
+	name := fmt.Sprintf("record %d", i+1)
+	if r.Path != "" {
+		name = r.Path
+	}
+	if r.Header.Shard != nil {
+		name += " (shard " + r.Header.Shard.String() + ")"
+	}
+	return name
 }
 
 // maxOf is the larger of two figures that may be unknown (nil).

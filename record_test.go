@@ -110,7 +110,7 @@ func TestRecordsOfTwoShardsMergeIntoOneRun(t *testing.T) {
 		require.NoError(t, err)
 		shards = append(shards, r)
 	}
-	merged, err := MergeRecords(shards)
+	merged, err := MergeRecords(shards, MergeOptions{})
 	require.NoError(t, err)
 	one, err := ReadRecord(filepath.Join(dir, "one.jsonl"))
 	require.NoError(t, err)
@@ -123,7 +123,7 @@ func TestRecordsOfTwoShardsMergeIntoOneRun(t *testing.T) {
 	writeRecord(t, other, []int{2}, map[int][]Round{2: {syntheticRound(2, start, 0)}})
 	o, err := ReadRecord(other)
 	require.NoError(t, err)
-	_, err = MergeRecords([]*Record{shards[0], o})
+	_, err = MergeRecords([]*Record{shards[0], o}, MergeOptions{})
 	assert.EqualError(t, err, "merge records: record 2 ran levels [2], record 1 ran [4]: only shards of one run merge")
 }
 

@@ -343,7 +343,12 @@ func checkShards(recs []*Record) error {
 			return fmt.Errorf("merge records: records %d and %d are both shard %s: give each shard's record once", j, i+1, h.Shard)
 		}
 		seen[h.Shard.Index] = i + 1
-		for _, f := range []string{"slot", "stt-url", "texts", "result-timeout", "idle-timeout", "write-timeout", "level-pause", "voice", "seed"} {
+		if h.AudioSource != first.AudioSource {
+			return fmt.Errorf("merge records: record %d (shard %s) streamed %q, record 1 (shard %s) %q: shards of different runs",
+				i+1, h.Shard, h.AudioSource, first.Shard, first.AudioSource)
+		}
+		for _, f := range []string{"slot", "stt-url", "texts", "result-timeout", "idle-timeout", "write-timeout", "level-pause", "voice", "seed",
+			"audio", "manifest", "shuffle-seed"} {
 			if a, b := h.Flags[f], first.Flags[f]; a != b {
 				return fmt.Errorf("merge records: record %d (shard %s) ran with -%s %q, record 1 (shard %s) with %q: shards of different runs",
 					i+1, h.Shard, f, a, first.Shard, b)

@@ -122,7 +122,7 @@ func TestShardRecordsMergeIntoOneRun(t *testing.T) {
 	require.Len(t, s1.ByLevel[1], 1, "an empty round reads back")
 	assert.Empty(t, s1.ByLevel[1][0].Level.Sessions)
 
-	merged, err := MergeRecords([]*Record{s1, s0})
+	merged, err := MergeRecords([]*Record{s1, s0}, MergeOptions{})
 	require.NoError(t, err)
 	var idx []int
 	for _, s := range merged.ByLevel[4][0].Level.Sessions {
@@ -153,13 +153,97 @@ func TestShardRecordsMergeIntoOneRun(t *testing.T) {
 			`record 2 (shard 1/2) ran with -result-timeout "10s", record 1 (shard 0/2) with "30s": shards of different runs`},
 		{"overlapping shards", []*Record{s0, shardRecord(t, shard(1), nil, levels, map[int][]Round{4: {pick(whole4, 1, 2)}})},
 			"conc=4 round 0 holds session 2 twice: the shards overlap"},
+		{"different frames", []*Record{s0, shardRecord(t, shard(1), map[string]string{"result-timeout": "30s", "frame": "20ms"}, levels, nil)},
+			`record 2 ran with -frame "20ms", record 1 with "": only records of one run merge`},
+		{"different phases", []*Record{s0, shardRecord(t, shard(1), map[string]string{"result-timeout": "30s", "phase": "aligned"}, levels, nil)},
+			`ran with -phase "aligned"`},
+		{"different audio", []*Record{s0, withAudio(s1, "espeak en-us")},
+			`record 2 (shard 1/2) streamed "espeak en-us", record 1 (shard 0/2) "": shards of different runs`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := MergeRecords(tt.recs)
+			_, err := MergeRecords(tt.recs, MergeOptions{})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// withAudio is a copy of rec that streamed source.
+func withAudio(rec *Record, source string) *Record {
+	c := *rec
+	c.Header.AudioSource = source
+	return &c
+}
+
+// TestAShardCutShortIsNamedAndItsRoundsLeftOut: a shard whose record ends
+// early (killed, or it missed -start-at) or was not given at all would
+// drop its sessions from the merged figures; its rounds are left out and
+// named, or with -partial kept and named.
+func TestAShardCutShortIsNamedAndItsRoundsLeftOut(t *testing.T) {
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	whole4, whole2 := syntheticRound(4, start, 0), syntheticRound(2, start.Add(time.Minute), 0)
+	levels := []int{4, 2}
+	shard := func(i int) *RecordShard { return &RecordShard{Index: i, Count: 2, StartAt: &start} }
+	s0 := shardRecord(t, shard(0), nil, levels, map[int][]Round{4: {pick(whole4, 0, 2)}, 2: {pick(whole2, 0)}})
+	cut := shardRecord(t, shard(1), nil, levels, map[int][]Round{4: {pick(whole4, 1, 3)}})
+	headerOnly := shardRecord(t, shard(1), nil, levels, nil)
+
+	merged, err := MergeRecords([]*Record{s0, cut}, MergeOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, []int{4}, merged.Levels, "conc=2 lacks shard 1's session: left out")
+	assert.Len(t, merged.ByLevel[4][0].Level.Sessions, 4)
+	require.Len(t, merged.Gaps, 1)
+	assert.Contains(t, merged.Gaps[0], cut.Path+" (shard 1/2) lacks rounds the others hold (conc=2)")
+	assert.Contains(t, merged.Gaps[0], "left out of the report")
+	assert.Contains(t, merged.Gaps[0], "pass -partial")
+
+	partial, err := MergeRecords([]*Record{s0, cut}, MergeOptions{Partial: true})
+	require.NoError(t, err)
+	assert.Equal(t, []int{4, 2}, partial.Levels)
+	assert.Len(t, partial.ByLevel[2][0].Level.Sessions, 1, "-partial keeps shard 0's session of conc=2")
+	require.Len(t, partial.Gaps, 1)
+	assert.Contains(t, partial.Gaps[0], "hold only the sessions of the records that have them")
+
+	merged, err = MergeRecords([]*Record{s0, headerOnly}, MergeOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, merged.Levels, "a shard that recorded nothing leaves every round incomplete")
+	require.Len(t, merged.Gaps, 1)
+	assert.Contains(t, merged.Gaps[0], "(shard 1/2) lacks rounds the others hold (conc=4, conc=2)")
+
+	merged, err = MergeRecords([]*Record{s0}, MergeOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, merged.Levels, "a shard not given leaves every round incomplete")
+	assert.Equal(t, []string{"shard(s) [1] of 2 not given: every round lacks their sessions, so nothing is reported; " +
+		"give every shard's record (or pass -partial to report the shards given)"}, merged.Gaps)
+	partial, err = MergeRecords([]*Record{s0}, MergeOptions{Partial: true})
+	require.NoError(t, err)
+	assert.Equal(t, levels, partial.Levels)
+	assert.Equal(t, []string{"shard(s) [1] of 2 not given: the report covers only the sessions of the shards given"}, partial.Gaps)
+
+	full, err := MergeRecords([]*Record{s0, shardRecord(t, shard(1), nil, levels, map[int][]Round{4: {pick(whole4, 1, 3)}, 2: {pick(whole2, 1)}})}, MergeOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, levels, full.Levels)
+	assert.Empty(t, full.Gaps)
+}
+
+// TestARecordGivenTwiceIsAnError: the same record twice would double every
+// count of an unsharded merge.
+func TestARecordGivenTwiceIsAnError(t *testing.T) {
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	rec := shardRecord(t, nil, nil, []int{2}, map[int][]Round{2: {syntheticRound(2, start, 0)}})
+	rec.Header.Start, rec.Header.Host = start, "load-1"
+	other := *rec
+	other.Header.Host = "load-2"
+	_, err := MergeRecords([]*Record{rec, &other, rec}, MergeOptions{})
+	assert.EqualError(t, err, `merge records: records 1 and 3 are the same run (host "load-1", started 2026-12-01T10:00:00Z): give each record once`)
+	merged, err := MergeRecords([]*Record{rec, &other}, MergeOptions{})
+	require.NoError(t, err, "two hosts' records of one moment merge")
+	assert.Len(t, merged.ByLevel[2][0].Level.Sessions, 4)
+
+	aligned := other
+	aligned.Header.Flags = map[string]string{"phase": "aligned"}
+	_, err = MergeRecords([]*Record{rec, &aligned}, MergeOptions{})
+	assert.EqualError(t, err, `merge records: record 2 ran with -phase "aligned", record 1 with "": only records of one run merge`)
 }
 
 // TestStartAtAlreadyPassedIsAnError: a start time behind the clock stops
@@ -324,7 +408,7 @@ func TestShardsMergeIntoTheUnshardedRun(t *testing.T) {
 		recs = append(recs, rec)
 	}
 	// Shuffled on purpose: the merge orders sessions by their index.
-	merged, err := MergeRecords([]*Record{recs[2], recs[0], recs[3], recs[1]})
+	merged, err := MergeRecords([]*Record{recs[2], recs[0], recs[3], recs[1]}, MergeOptions{})
 	require.NoError(t, err)
 	assert.Empty(t, MissingShards(recs))
 	all, err := LoadTexts("")
@@ -452,7 +536,7 @@ func TestLeakAcrossShardsShowsOnceMerged(t *testing.T) {
 	s1 := shardRecord(t, shard(1), nil, []int{4}, map[int][]Round{4: {pick(round, 1, 3)}})
 	leaks := func(rec *Record) int { return LevelRow(4, rec.ByLevel[4]).Leaks }
 	assert.Zero(t, leaks(s0), "shard 0 alone cannot tell")
-	merged, err := MergeRecords([]*Record{s0, s1})
+	merged, err := MergeRecords([]*Record{s0, s1}, MergeOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, 1, leaks(merged))
 	var out bytes.Buffer

@@ -24,10 +24,11 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	output := fs.String("output", "", "write the CSV to `file` too (empty or -: none)")
 	plotsDir := fs.String("plots", "", "draw the run's pictures as PNG files into `dir` (created if missing; empty: none)")
+	partial := fs.Bool("partial", false, "report rounds that some records lack (a shard cut short or not given) from the records that hold them, instead of leaving them out")
 	compare := fs.Bool("compare", false, "the records are different runs: report each on its own and draw them on the same axes (-plots)")
 	bound := fs.String("eos-p95-max", "", "EOS p95 bound drawn on the EOS pictures, e.g. 800ms (default: the record's own -eos-p95-max)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: sttbench report [-output FILE] [-plots DIR] RECORD...\n"+
+		fmt.Fprintln(stderr, "usage: sttbench report [-output FILE] [-plots DIR] [-partial] RECORD...\n"+
 			"       sttbench report -compare [-plots DIR] BEFORE AFTER...\n\n"+
 			"Prints the table and notes of a run from its record (-record of the benchmark), scored with\n"+
 			"this build's normalizer. Several records, made at the same time on several load hosts, merge\n"+
@@ -48,6 +49,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	}
 	if *compare && csv != "" {
 		return fmt.Errorf("-output with -compare: one CSV cannot hold several runs; report each record on its own with -output")
+	}
+	if *compare && *partial {
+		return fmt.Errorf("-partial with -compare: -partial is for records of one run that merge; -compare reports each record on its own")
 	}
 	if *compare && fs.NArg() < 2 {
 		return fmt.Errorf("-compare needs two or more records (given %d)", fs.NArg())
@@ -105,13 +109,12 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "sttbench: the records' starts are %v apart: shards of one run start together; "+
 				"to compare different runs, pass -compare\n", spread.Round(time.Second))
 		}
-		rec, err := sttbench.MergeRecords(recs)
+		rec, err := sttbench.MergeRecords(recs, sttbench.MergeOptions{Partial: *partial})
 		if err != nil {
 			return err
 		}
-		if missing := sttbench.MissingShards(recs); len(missing) > 0 {
-			fmt.Fprintf(stderr, "sttbench: warning: shard(s) %v of %d missing: the report covers only the sessions of the shards given\n",
-				missing, rec.Header.Shard.Count)
+		for _, g := range rec.Gaps {
+			fmt.Fprintf(stderr, "sttbench: warning: %s\n", g)
 		}
 		if len(rec.Levels) == 0 {
 			return fmt.Errorf("%s: no complete level to report", strings.Join(fs.Args(), ", "))

@@ -104,3 +104,56 @@ func TestReportErrors(t *testing.T) {
 	_ = run([]string{"report", torn}, &stdout, &stderr)
 	assert.True(t, strings.HasPrefix(stderr.String(), "sttbench: "+torn+": line 3 is not a complete JSON line"), stderr.String())
 }
+
+// writeShard writes shard i/2 of a run of levels 2 and 4, with the rounds
+// of the first `rounds` levels: each shard streams every other session.
+func writeShard(t *testing.T, path string, i, rounds int) {
+	t.Helper()
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	levels := []int{2, 4}
+	rw, err := sttbench.CreateRecord(path, sttbench.RecordHeader{Normalizer: sttbench.NormalizerVersion, Levels: levels,
+		Start: start, Host: "load-" + path, Shard: &sttbench.RecordShard{Index: i, Count: 2, StartAt: &start}})
+	require.NoError(t, err)
+	for _, n := range levels[:rounds] {
+		var sessions []harness.SessionResult
+		for k := i; k < n; k += 2 {
+			eos := start.Add(2 * time.Second)
+			sessions = append(sessions, harness.SessionResult{Index: k, Reference: "one two", Outcome: harness.OK, Start: start, EOS: eos,
+				FinalResult: eos.Add(100 * time.Millisecond), Queued: 1, Results: 1, Segments: []string{"one two"}, AudioDuration: 3 * time.Second})
+		}
+		require.NoError(t, rw.WriteRound(n, sttbench.Round{Level: harness.LevelResult{Concurrency: n, Sessions: sessions, Start: start, End: start.Add(5 * time.Second)}}))
+	}
+	require.NoError(t, rw.Close())
+}
+
+// TestReportNamesAShardCutShort: the rounds a shard's record lacks are
+// left out, with a warning naming the file and -partial; a shard not
+// given leaves nothing to report unless -partial.
+func TestReportNamesAShardCutShort(t *testing.T) {
+	dir := t.TempDir()
+	s0, cut := filepath.Join(dir, "shard-0.jsonl"), filepath.Join(dir, "shard-1.jsonl")
+	writeShard(t, s0, 0, 2)
+	writeShard(t, cut, 1, 1)
+
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run([]string{"report", s0, cut}, &stdout, &stderr))
+	assert.Equal(t, "sttbench: warning: "+cut+" (shard 1/2) lacks rounds the others hold (conc=4): its run was cut short, or ended early; "+
+		"those rounds are left out of the report, the other records' sessions of them too (pass -partial to report them from the records that hold them)\n",
+		stderr.String())
+	assert.Regexp(t, `(?m)^\s+2\s+0\.100s`, stdout.String())
+	assert.NotRegexp(t, `(?m)^\s+4\s+0\.100s`, stdout.String(), "conc=4 holds only half its sessions")
+
+	stdout.Reset()
+	stderr.Reset()
+	require.NoError(t, run([]string{"report", "-partial", s0, cut}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), "the report's rounds of them hold only the sessions of the records that have them")
+	assert.Regexp(t, `(?m)^\s+4\s+0\.100s`, stdout.String())
+
+	stderr.Reset()
+	err := run([]string{"report", s0}, &stdout, &stderr)
+	require.ErrorContains(t, err, "no complete level to report")
+	assert.Contains(t, stderr.String(), "sttbench: warning: shard(s) [1] of 2 not given: every round lacks their sessions")
+
+	err = run([]string{"report", "-partial", "-compare", s0, cut}, &stdout, &stderr)
+	assert.ErrorContains(t, err, "-partial with -compare")
+}
