@@ -21,6 +21,7 @@ import (
 
 	"github.com/sttbench/sttbench/gpumon"
 	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/internal/hostcpu"
 	"github.com/sttbench/sttbench/internal/stats"
 	"github.com/sttbench/sttbench/ttspool"
 )
@@ -324,7 +325,8 @@ func (r *Run) Load(ctx context.Context, opt LevelOptions) (row LoadRow, err erro
 	go func() { wg.Wait(); close(allDone) }()
 
 	level := p.level()
-	marks := []gpumon.Mark{r.gpu.mark()}
+	// The GPU and the load host are read at each minute's end, as it passes.
+	marks, hosts := []gpumon.Mark{r.gpu.mark()}, []hostcpu.Reading{hostcpu.Read()}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	var rounds []Round
@@ -335,17 +337,16 @@ func (r *Run) Load(ctx context.Context, opt LevelOptions) (row LoadRow, err erro
 			continue
 		}
 		now := time.Now()
-		// A GPU mark at each minute's end, as it passes.
 		for len(marks) < l.minutes && !now.Before(l.windowEnd(len(marks)-1)) {
-			marks = append(marks, r.gpu.mark())
+			marks, hosts = append(marks, r.gpu.mark()), append(hosts, hostcpu.Read())
 		}
 		for m := len(rounds); m < l.minutes && l.ready(m, now) && ctx.Err() == nil; m = len(rounds) {
-			to := r.gpu.mark()
+			to, host := r.gpu.mark(), hostcpu.Read()
 			if m+1 < len(marks) {
-				to = marks[m+1]
+				to, host = marks[m+1], hosts[m+1]
 			}
 			round := Round{Level: harness.LevelResult{Concurrency: level, Sessions: l.sessionsOf(m),
-				Start: l.origin, End: l.windowEnd(m)}, GPU: r.gpu.between(marks[m], to)}
+				Start: l.origin, End: l.windowEnd(m), Host: harness.HostLoadBetween(hosts[m], host)}, GPU: r.gpu.between(marks[m], to)}
 			r.keep(level, []Round{round})
 			rounds = append(rounds, round)
 		}

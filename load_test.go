@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -326,6 +327,16 @@ func TestSoakKeepsNInFlight(t *testing.T) {
 	}
 	assert.Equal(t, len(sessions), started, "each session in one row")
 	assert.Contains(t, table.String(), "soak: 3 sessions kept in flight for 10s")
+	if runtime.GOOS == "linux" {
+		// The load host is measured minute by minute, as a ramp's level is.
+		for m, rd := range rec.ByLevel[n] {
+			assert.NotNil(t, rd.Level.Host.StealPct, "minute %d: the host's steal", m)
+			if assert.NotNil(t, rd.Level.Host.ProcessCPUPct, "minute %d: this process's CPU", m) {
+				assert.Greater(t, *rd.Level.Host.ProcessCPUPct, 0.0, "minute %d: streaming takes CPU", m)
+			}
+		}
+		assert.True(t, rep.LoadRows[3].ProcessCPUPct.Valid(), "the total's process_cpu_pct")
+	}
 }
 
 // TestArrivalsFollowTheSeededSchedule starts sessions on a seeded Poisson

@@ -84,8 +84,8 @@ type HostLoad struct {
 	ProcessCPUPct *float64 `json:"process_cpu_pct"`
 }
 
-// hostLoad is the load between two readings.
-func hostLoad(a, b hostcpu.Reading) HostLoad {
+// HostLoadBetween is the load between two readings.
+func HostLoadBetween(a, b hostcpu.Reading) HostLoad {
 	var h HostLoad
 	if v, ok := hostcpu.StealPct(a, b); ok {
 		h.StealPct = &v
@@ -199,7 +199,7 @@ func RunLevel(ctx context.Context, cfg LevelConfig, clips []ttspool.Clip) (Level
 	origin = time.Now().Add(startLead(streaming))
 	close(begin)
 	wg.Wait()
-	return LevelResult{Concurrency: len(clips), Sessions: results, Start: origin, End: time.Now(), Host: hostLoad(before, hostcpu.Read())}, nil
+	return LevelResult{Concurrency: len(clips), Sessions: results, Start: origin, End: time.Now(), Host: HostLoadBetween(before, hostcpu.Read())}, nil
 }
 
 // startLead is how long after the senders are released the level's origin
