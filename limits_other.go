@@ -3,4 +3,4 @@
 package sttbench
 
 // checkFileLimit has nothing to check where there are no Unix file limits.
-func checkFileLimit(sessions int, embedded bool) error { return nil }
+func checkFileLimit(peak streamPeak, embedded bool) error { return nil }

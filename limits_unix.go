@@ -8,17 +8,13 @@ import (
 )
 
 // checkFileLimit makes sure this process may open a socket and a clip file
-// per session of the largest level (two sockets with the embedded STT,
-// whose end is in this process too), raising the soft limit toward the hard
-// one when it must.
+// per session it may have in flight at once (two sockets with the embedded
+// STT, whose end is in this process too), raising the soft limit toward
+// the hard one when it must. peak names those sessions in the error.
 // Go already raises the soft limit to the hard one at start; this catches a
 // hard limit too low for the run, before a single session is dialed.
-func checkFileLimit(sessions int, embedded bool) error {
-	perSession := 2 // a socket, and the clip's cache file while it streams
-	if embedded {
-		perSession = 3
-	}
-	need := uint64(sessions*perSession + 256) // the rest: the binary's own files, the TTS, dmon
+func checkFileLimit(peak streamPeak, embedded bool) error {
+	need := peak.files(embedded)
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return nil // unknown: let the dials speak for themselves
@@ -33,11 +29,16 @@ func checkFileLimit(sessions int, embedded bool) error {
 			return nil
 		}
 	}
-	return fileLimitError(sessions, need, lim.Cur, lim.Max)
+	return fileLimitError(peak, embedded, lim.Cur, lim.Max)
 }
 
-func fileLimitError(sessions int, need, cur, hard uint64) error {
-	return fmt.Errorf("conc=%d needs about %d open files (a socket and a clip file per session, and a second socket with the embedded service), "+
-		"but this process may open %d (hard limit %d): raise the limit (ulimit -n %d, or LimitNOFILE= for a service), "+
-		"or split the run over load hosts with -shard", sessions, need, cur, hard, need)
+func fileLimitError(peak streamPeak, embedded bool, cur, hard uint64) error {
+	what := "a socket and a clip file per session"
+	if embedded {
+		what += ", and the embedded service's end of each socket"
+	}
+	need := peak.files(embedded)
+	return fmt.Errorf("%s needs about %d open files (%s), but this process may open %d (hard limit %d): "+
+		"raise the limit (ulimit -n %d, or LimitNOFILE= for a service), or %s",
+		peak.name, need, what, cur, hard, need, peak.split)
 }

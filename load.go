@@ -277,6 +277,9 @@ func (r *Run) Load(ctx context.Context, opt LevelOptions) (row LoadRow, err erro
 	lead := time.Duration(0)
 	if p.Model == LoadArrivals {
 		schedule = ArrivalSchedule(p.Rate, p.Duration, p.ArrivalSeed)
+		if err := checkFileLimit(arrivalsPeak(p.Rate, schedule, r.sessionLifetime()), isEmbedded(r.Config.STTURL)); err != nil {
+			return LoadRow{}, err
+		}
 		// Each session is handed its start this far ahead, so that
 		// starting it never makes it late.
 		lead = 100 * time.Millisecond
@@ -465,6 +468,16 @@ func (r *Run) clipsNeeded() int {
 		}
 	}
 	return maxLevel(r.Config.Levels)
+}
+
+// sessionLifetime is the longest one of this run's sessions may last: the
+// dial, its clip, the trailing silence and close, and the result wait.
+func (r *Run) sessionLifetime() time.Duration {
+	longest := time.Duration(0)
+	for _, c := range r.clips {
+		longest = max(longest, c.Duration())
+	}
+	return slotDialBudget + longest + slotTrailing + r.Config.ResultTimeout
 }
 
 // rampOnly refuses levels in a run of an open load model.

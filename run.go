@@ -134,12 +134,10 @@ func (r *Run) startRecord() error {
 
 // setup starts the services and prepares clips for a level of n sessions.
 func (r *Run) setup(sessions int) error {
-	streams := sessions
-	if n := r.Config.ShardCount; n > 0 {
-		streams = (sessions + n - 1) / n // a shard streams its share
-	}
-	if err := checkFileLimit(streams, isEmbedded(r.Config.STTURL)); err != nil {
-		return err
+	if peak := r.peakOf(sessions); peak.sessions > 0 {
+		if err := checkFileLimit(peak, isEmbedded(r.Config.STTURL)); err != nil {
+			return err
+		}
 	}
 	var err error
 	if r.sttURL, err = r.startSTT(); err != nil {

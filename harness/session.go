@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -260,6 +261,9 @@ func describeDialError(cfg SessionConfig, resp *http.Response, err error) error 
 			return fmt.Errorf("handshake with %s: HTTP 404, no WebSocket endpoint at that path (the Parakeet service serves /ws)", cfg.URL)
 		}
 		return fmt.Errorf("handshake with %s: HTTP %d: %w", cfg.URL, resp.StatusCode, err)
+	}
+	if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+		return fmt.Errorf("dial %s: this machine ran out of open files: raise the limit (ulimit -n) or run fewer sessions per load host: %w", cfg.URL, err)
 	}
 	return fmt.Errorf("dial %s: %w", cfg.URL, err)
 }
