@@ -537,14 +537,16 @@ func (r *Run) writeCapacity(w io.Writer) {
 	}
 }
 
-// MarkSLO fills the slo_ok column of the rows that a search probed: true
-// for an ok probe, false for a breach or a probe that did not complete.
+// MarkSLO fills the slo_ok column of the rows that a search probed (true
+// for an ok probe, false for a breach or a probe that did not complete),
+// and their capacity columns with the search's answer.
 func MarkSLO(rows []Row, results []CapacityResult) []Row {
 	for _, c := range results {
 		for _, p := range c.Probes {
 			for i := range rows {
 				if rows[i].Concurrency == p.Level {
 					rows[i].SLOOK = strconv.FormatBool(p.Verdict == VerdictOK)
+					rows[i].Capacity, rows[i].CapacityOutcome = strconv.Itoa(c.Capacity), c.Outcome
 				}
 			}
 		}

@@ -401,6 +401,11 @@ func TestCapacityRecordLineReadsBack(t *testing.T) {
 	assert.Equal(t, "true", rows[0].SLOOK)
 	assert.Equal(t, "false", rows[1].SLOOK)
 	assert.Equal(t, "", rows[2].SLOOK, "a level the search did not probe is not judged")
+	for _, row := range rows[:2] {
+		assert.Equal(t, "5", row.Capacity, "conc=%d: the answer on every probed row", row.Concurrency)
+		assert.Equal(t, CapacityFound, row.CapacityOutcome)
+	}
+	assert.Empty(t, rows[2].Capacity+rows[2].CapacityOutcome)
 
 	merged, err := MergeRecords([]*Record{rec, rec}, MergeOptions{})
 	require.NoError(t, err)

@@ -98,6 +98,12 @@ type Row struct {
 	// share of one core. Empty where not measured.
 	HostStealPct  Float `csv:"host_steal_pct"`
 	ProcessCPUPct Float `csv:"process_cpu_pct"`
+	// Capacity and CapacityOutcome are, on each level a capacity search
+	// probed, the search's answer (CapacityResult.Capacity: the highest
+	// level found ok, 0 for none) and its outcome (found, below_min,
+	// at_least_max, interrupted); empty on any other.
+	Capacity        string `csv:"capacity"`
+	CapacityOutcome string `csv:"capacity_outcome"`
 }
 
 // StealWarning is the share of the load host's CPU time, in percent,
