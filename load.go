@@ -156,6 +156,9 @@ func parseLoad(value func(string) string, c *Config, bad func(name, msg string))
 		if n := r * p.Duration.Seconds(); n > maxArrivals {
 			bad("rate", fmt.Sprintf("-rate %s for -duration %s schedules about %.3g sessions, more than the %d one run can hold; lower -rate or -duration, or run several load hosts, each at a share of the rate", rate, dur, n, maxArrivals))
 		}
+		if strings.TrimSpace(value("concurrency")) != builtinDefault("concurrency") {
+			bad("concurrency", "-load arrivals has no concurrency levels: -rate sets the load, and the concurrency it reaches is measured (drop -concurrency)")
+		}
 		p.Rate = r
 		c.Levels = []int{0}
 	}

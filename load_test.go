@@ -52,6 +52,7 @@ func TestLoadFlagsAreCheckedBeforeAnythingRuns(t *testing.T) {
 		{"arrivals past what a run holds", map[string]string{"load": "arrivals", "duration": "10s", "rate": "1e9"}, []string{"-rate", "1e9", "more than the 1000000 one run can hold", "lower -rate or -duration"}},
 		{"a capacity search with a soak", map[string]string{"load": "soak", "concurrency": "4", "duration": "1m", "slo": "wer<=5", "search": "1..8"}, []string{"-slo", "-search", "probes -load ramp levels, not -load soak"}},
 		{"a capacity search with arrivals", map[string]string{"load": "arrivals", "duration": "1m", "rate": "1", "slo": "wer<=5", "search": "1..8"}, []string{"-search", "not -load arrivals"}},
+		{"arrivals with levels", map[string]string{"load": "arrivals", "duration": "1m", "rate": "1", "concurrency": "8"}, []string{"-concurrency", `"8"`, "-rate sets the load", "drop -concurrency"}},
 		{"bad arrival seed", map[string]string{"load": "arrivals", "duration": "1m", "rate": "1", "arrival-seed": "-3"}, []string{"-arrival-seed", "integer >= 0"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

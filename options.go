@@ -134,6 +134,18 @@ func (o Option) DefaultValue() string {
 	return o.Default
 }
 
+// builtinDefault is the built-in default of the option named name: a
+// value that differs from it was given, on the command line or through
+// the environment.
+func builtinDefault(name string) string {
+	for _, o := range Options {
+		if o.Name == name {
+			return o.Default
+		}
+	}
+	return ""
+}
+
 // ParseConfig parses the flag values (by flag name) into a Config and
 // rejects anything invalid before a single session runs. Each error names
 // the flag, its environment variable and what is accepted.
