@@ -451,6 +451,7 @@ func TestKubernetesManifestsParse(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	kinds := map[string]map[string]any{}
+	claims := map[string]bool{}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		require.NoError(t, err)
@@ -463,6 +464,9 @@ func TestKubernetesManifestsParse(t *testing.T) {
 			}
 			require.NotEmpty(t, doc["apiVersion"], "%s", f)
 			kinds[doc["kind"].(string)] = doc
+			if doc["kind"] == "PersistentVolumeClaim" {
+				claims[doc["metadata"].(map[string]any)["name"].(string)] = true
+			}
 		}
 	}
 	job := kinds["Job"]
@@ -489,7 +493,23 @@ func TestKubernetesManifestsParse(t *testing.T) {
 	assert.Contains(t, env, "STTBENCH_START_AT")
 	args := fmt.Sprint(c["args"])
 	assert.Contains(t, args, "-test.bench")
-	assert.NotNil(t, kinds["PersistentVolumeClaim"], "the records' volume")
+	// Each run's records in a directory of its own, which the report merges.
+	assert.Contains(t, env["RECORDS"], "START_AT_RFC3339", "a directory per run")
+	assert.True(t, strings.HasPrefix(env["STTBENCH_RECORD"], "$(RECORDS)/"))
+	assert.Less(t, indexOf(order, "RECORDS"), indexOf(order, "STTBENCH_RECORD"))
+	assert.Contains(t, fmt.Sprint(c["command"]), `mkdir -p "$RECORDS"`, "the record's directory exists before the run")
+	report := kinds["Pod"]["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+	assert.Contains(t, fmt.Sprint(report["command"]), env["RECORDS"]+"/shard-*.jsonl", "the report merges this run's records only")
+	volumes := map[string]string{}
+	for _, v := range pod["volumes"].([]any) {
+		v := v.(map[string]any)
+		if pvc, ok := v["persistentVolumeClaim"].(map[string]any); ok {
+			volumes[v["name"].(string)] = pvc["claimName"].(string)
+		}
+	}
+	for _, name := range []string{"records", "cache"} {
+		assert.True(t, claims[volumes[name]], "the %s volume is a claim pvc.yaml makes", name)
+	}
 	docker, err := os.ReadFile("deploy/kubernetes/Dockerfile")
 	require.NoError(t, err)
 	assert.Contains(t, string(docker), "go test -c -o")
