@@ -46,7 +46,11 @@ type Run struct {
 	ttsURL    string
 	closers   []func() error
 	clips     []ttspool.Clip
-	gpu       *gpuMonitor
+	// texts is referenceTexts' last answer, for textsFor sessions:
+	// generating thousands of texts takes seconds.
+	texts    []string
+	textsFor int
+	gpu      *gpuMonitor
 	// rec receives each level's rounds as they end; nil when off or after
 	// a write failed. recStarted says a record was begun.
 	rec        *RecordWriter
@@ -168,19 +172,33 @@ func (r *Run) setup(sessions int) error {
 	return nil
 }
 
-// prepareClips synthesizes (or takes from the cache) one clip per session.
-func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {
-	if r.Config.Audio != "" || r.Config.Manifest != "" {
-		return r.prepareRecordings(sessions)
+// referenceTexts is the texts of a run whose largest level has sessions
+// sessions: -texts, or the built-in set followed, past its end, by
+// generated texts, which keep every session's text its own so that leak
+// detection still tells sessions apart. Every shard gets the same ones.
+func (r *Run) referenceTexts(sessions int) ([]string, error) {
+	if r.texts != nil && r.textsFor == sessions {
+		return r.texts, nil
 	}
 	all, err := LoadTexts(r.Config.Texts)
 	if err != nil {
 		return nil, fmt.Errorf("reference texts: %w", err)
 	}
 	if r.Config.Texts == "" && sessions > len(all) {
-		// Past the hand-written set, generated texts keep every session's
-		// text its own, so leak detection still tells sessions apart.
 		all = append(all, textgen.Extend(all, min(sessions, textgen.MaxTexts)-len(all), int64(r.Config.Seed))...)
+	}
+	r.texts, r.textsFor = all, sessions
+	return all, nil
+}
+
+// prepareClips synthesizes (or takes from the cache) one clip per session.
+func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {
+	if r.Config.Audio != "" || r.Config.Manifest != "" {
+		return r.prepareRecordings(sessions)
+	}
+	all, err := r.referenceTexts(sessions)
+	if err != nil {
+		return nil, err
 	}
 	texts, warning := ttspool.Texts(all, sessions)
 	if warning != "" {

@@ -157,9 +157,9 @@ func (r *Run) planShard() error {
 	if r.Config.StartAt.IsZero() {
 		return nil
 	}
-	all, err := LoadTexts(r.Config.Texts)
+	all, err := r.referenceTexts(maxLevel(r.Config.Levels))
 	if err != nil {
-		return fmt.Errorf("reference texts: %w", err)
+		return err
 	}
 	r.sched.slots = map[int]time.Duration{}
 	for _, n := range r.Config.Levels {

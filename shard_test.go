@@ -524,6 +524,27 @@ func indexOf(list []string, s string) int {
 	return -1
 }
 
+// TestDerivedSlotCoversTheGeneratedTexts: a level past the built-in texts
+// speaks generated ones too, some longer than any built-in text; its slot
+// is derived from them, as its clips are prepared from them.
+func TestDerivedSlotCoversTheGeneratedTexts(t *testing.T) {
+	cfg, err := ParseConfig(values(map[string]string{"concurrency": "10,1500", "shard": "0/2",
+		"start-at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}))
+	require.NoError(t, err)
+	r := &Run{Config: cfg}
+	require.NoError(t, r.planShard())
+	all, err := r.referenceTexts(1500)
+	require.NoError(t, err)
+	require.Len(t, all, 1500)
+	longest := 0
+	for _, text := range all {
+		longest = max(longest, len([]rune(text)))
+	}
+	require.Greater(t, longest, 237, "a generated text longer than the longest built-in one")
+	assert.Equal(t, slotDialBudget+clipBound(strings.Repeat("x", longest))+slotTrailing+cfg.ResultTimeout+cfg.LevelPause, r.sched.slots[1500])
+	assert.Greater(t, r.sched.slots[1500], 83050*time.Millisecond, "longer than the built-in texts' slot")
+}
+
 func TestDerivedSlotOfTheBuiltInTexts(t *testing.T) {
 	cfg, err := ParseConfig(values(nil))
 	require.NoError(t, err)

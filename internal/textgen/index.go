@@ -20,9 +20,10 @@ type index struct {
 	byText   [][]posting               // word id -> texts holding it
 	bySent   [][]posting               // word id -> sentences holding it
 	grams    map[[NgramLen]int32]int32 // word run -> its text
-	// textBags and sentBags are the texts and sentences sorted, to count
-	// a word's occurrences.
-	textBags, sentBags [][]int32
+	// textCounts and sentCounts hold, for a word in more than denseFrom
+	// texts (sentences), its count in each by id (0 past the end), so that
+	// far counts a frequent word in an entry at once.
+	textCounts, sentCounts [][]uint8
 	// acc, touched and skipped are scratch for overlap counting, reused across
 	// candidates.
 	acc     []int32
@@ -50,6 +51,8 @@ func (x *index) words(ws []string) []int32 {
 			x.ids[w] = id
 			x.byText = append(x.byText, nil)
 			x.bySent = append(x.bySent, nil)
+			x.textCounts = append(x.textCounts, nil)
+			x.sentCounts = append(x.sentCounts, nil)
 		}
 		out[i] = id
 	}
@@ -73,7 +76,7 @@ func (x *index) admit(sents [][]string) bool {
 	// Whole texts: WER either way at least MinTextWER. The WER with the
 	// longer text as reference is the smaller one.
 	enough := func(edits, longer int) bool { return float64(edits) >= MinTextWER*float64(longer) }
-	if !x.far(text, x.byText, x.textBags, func(t int32) bool {
+	if !x.far(text, x.byText, x.textCounts, len(x.texts), func(t int32) bool {
 		return enough(levenshtein(text, x.texts[t]), max(len(text), len(x.texts[t])))
 	}, func(overlap, t int32) bool {
 		longer := max(len(text), len(x.texts[t]))
@@ -90,7 +93,7 @@ func (x *index) admit(sents [][]string) bool {
 		if len(s) < wer.LeakMinWords {
 			continue
 		}
-		if !x.far(s, x.byText, x.textBags, func(t int32) bool {
+		if !x.far(s, x.byText, x.textCounts, len(x.texts), func(t int32) bool {
 			return apart(substringErrors(s, x.texts[t]), len(s))
 		}, func(overlap, _ int32) bool {
 			return apart(len(s)-int(overlap), len(s))
@@ -100,7 +103,7 @@ func (x *index) admit(sents [][]string) bool {
 			return false
 		}
 	}
-	return x.far(text, x.bySent, x.sentBags, func(s int32) bool {
+	return x.far(text, x.bySent, x.sentCounts, len(x.sents), func(s int32) bool {
 		old := x.sents[s]
 		return apart(substringErrors(old, text), len(old))
 	}, func(overlap, s int32) bool {
@@ -112,15 +115,15 @@ func (x *index) admit(sents [][]string) bool {
 }
 
 // far reports whether words is far from every entry of postings (n
-// entries): bound decides from the number of words an entry shares with
+// entries; counts as textCounts): bound decides from the number of words an entry shares with
 // words (an upper bound on alignment hits) when it can, exact by alignment
 // when it cannot; boundAll(k) says whether k shared words are few enough for
 // every entry. Words in more than an eighth of the entries are not looked up
 // but counted as shared with all of them: scanning their long posting lists
 // is what would make generation quadratic, and a sentence rarely leans on
 // them enough to matter.
-func (x *index) far(words []int32, postings [][]posting, bags [][]int32, exact func(id int32) bool, bound func(overlap, id int32) bool, boundAll func(overlap int32) bool) bool {
-	limit := max(32, len(bags)/8)
+func (x *index) far(words []int32, postings [][]posting, counts [][]uint8, n int, exact func(id int32) bool, bound func(overlap, id int32) bool, boundAll func(overlap int32) bool) bool {
+	limit := max(denseFrom, n/8)
 	var freq int32
 	x.skipped = x.skipped[:0]
 	for k, w := range words {
@@ -157,7 +160,7 @@ func (x *index) far(words []int32, postings [][]posting, bags [][]int32, exact f
 		// the few entries that share a rarer word.
 		shared := x.acc[id]
 		for _, p := range x.skipped {
-			shared += min(p.count, count(bags[id], p.id))
+			shared += min(p.count, countIn(counts[p.id], id))
 		}
 		if ok && !bound(shared, id) && !exact(id) {
 			ok = false
@@ -174,9 +177,9 @@ func (x *index) far(words []int32, postings [][]posting, bags [][]int32, exact f
 func (x *index) add(text []int32, sents [][]int32) bool {
 	t := int32(len(x.texts))
 	x.texts = append(x.texts, text)
-	x.textBags = append(x.textBags, sorted(text))
 	for w, c := range countWords(text) {
 		x.byText[w] = append(x.byText[w], posting{t, c})
+		x.textCounts[w] = addCount(x.textCounts[w], x.byText[w])
 	}
 	for k := 0; k+NgramLen <= len(text); k++ {
 		x.grams[gram(text[k:])] = t
@@ -190,28 +193,44 @@ func (x *index) add(text []int32, sents [][]int32) bool {
 		}
 		id := int32(len(x.sents))
 		x.sents = append(x.sents, s)
-		x.sentBags = append(x.sentBags, sorted(s))
 		for w, c := range countWords(s) {
 			x.bySent[w] = append(x.bySent[w], posting{id, c})
+			x.sentCounts[w] = addCount(x.sentCounts[w], x.bySent[w])
 		}
 	}
 	return true
 }
 
-// count returns how often w occurs in the sorted word list ws.
-func count(ws []int32, w int32) int32 {
-	i, _ := slices.BinarySearch(ws, w)
-	n := int32(0)
-	for ; i < len(ws) && ws[i] == w; i++ {
-		n++
+// denseFrom is the posting-list length past which a word's counts are
+// also kept by entry id; far skips only words past it.
+const denseFrom = 32
+
+// addCount keeps counts, a word's counts by entry id, in step with its
+// posting list, whose last posting was just added: from denseFrom
+// postings on (built from the whole list when it first gets there).
+func addCount(counts []uint8, list []posting) []uint8 {
+	if len(list) <= denseFrom {
+		return nil
 	}
-	return n
+	from := len(list) - 1
+	if counts == nil {
+		from = 0
+	}
+	for _, p := range list[from:] {
+		for len(counts) <= int(p.id) {
+			counts = append(counts, 0)
+		}
+		counts[p.id] = uint8(p.count)
+	}
+	return counts
 }
 
-func sorted(ws []int32) []int32 {
-	s := slices.Clone(ws)
-	slices.Sort(s)
-	return s
+// countIn is a word's count in entry id, from its counts by id.
+func countIn(counts []uint8, id int32) int32 {
+	if int(id) >= len(counts) {
+		return 0
+	}
+	return int32(counts[id])
 }
 
 func countWords(ws []int32) map[int32]int32 {
