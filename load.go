@@ -82,14 +82,28 @@ func (p LoadParams) Name() string {
 	return ""
 }
 
+// roundName names round k of level n of a record of this load model: a
+// ramp's "conc=4 round 0", an open model's "minute 0" (its minutes are
+// the rounds of its one level).
+func (p LoadParams) roundName(n, k int) string {
+	if p.open() {
+		return fmt.Sprintf("minute %d", k)
+	}
+	return fmt.Sprintf("conc=%d round %d", n, k)
+}
+
 // describe is the load model in words, for the line above its table.
 func (p LoadParams) describe() string {
 	switch p.Model {
 	case LoadSoak:
-		return fmt.Sprintf("soak: %d sessions kept in flight for %v", p.Concurrency, p.Duration)
+		return fmt.Sprintf("soak: %d %s kept in flight for %v", p.Concurrency, plural(p.Concurrency, "session"), p.Duration)
 	case LoadArrivals:
-		return fmt.Sprintf("arrivals: %s sessions/s (Poisson, -arrival-seed %d) for %v",
-			strconv.FormatFloat(p.Rate, 'g', -1, 64), p.ArrivalSeed, p.Duration)
+		unit := "sessions/s"
+		if p.Rate == 1 {
+			unit = "session/s"
+		}
+		return fmt.Sprintf("arrivals: %s %s (Poisson, -arrival-seed %d) for %v",
+			strconv.FormatFloat(p.Rate, 'g', -1, 64), unit, p.ArrivalSeed, p.Duration)
 	}
 	return "ramp"
 }

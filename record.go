@@ -312,7 +312,8 @@ func readRecord(r io.Reader) (*Record, error) {
 	}
 	for _, k := range order {
 		if s, ok := open[k]; ok {
-			rec.Skipped = append(rec.Skipped, fmt.Sprintf("conc=%d round %d never completed (%d sessions recorded): skipped", k.level, k.round, len(s)))
+			rec.Skipped = append(rec.Skipped, fmt.Sprintf("%s never completed (%d %s recorded): skipped",
+				rec.Header.Load.roundName(k.level, k.round), len(s), plural(len(s), "session")))
 		}
 	}
 	return rec, nil
@@ -460,8 +461,12 @@ func mergeGaps(recs []*Record, out *Record, partial bool) []string {
 			have, all := len(r.ByLevel[n]), len(out.ByLevel[n])
 			switch {
 			case have == all:
+			case have == 0 && r.Header.Load.open():
+				lacks = append(lacks, "every minute")
 			case have == 0:
 				lacks = append(lacks, fmt.Sprintf("conc=%d", n))
+			case r.Header.Load.open():
+				lacks = append(lacks, fmt.Sprintf("minute %d on", have))
 			default:
 				lacks = append(lacks, fmt.Sprintf("conc=%d from round %d", n, have))
 			}

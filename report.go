@@ -235,9 +235,12 @@ func WriteNotes(w io.Writer, levels []LevelSummary) {
 			if 2*s.Incomplete > s.Sessions {
 				fmt.Fprintf(w, "conc=%d: %d of %d sessions did not get every result: the service is overloaded or dropping results\n",
 					n, s.Incomplete, s.Sessions)
+			} else if s.LatencyN == 0 {
+				fmt.Fprintf(w, "conc=%d: %d of %d sessions did not get every result, and no session had a result to time: there is no EOS figure\n",
+					n, s.Incomplete, s.Sessions)
 			} else {
-				fmt.Fprintf(w, "conc=%d: %d of %d sessions did not get every result; EOS figures are over the %d ok sessions\n",
-					n, s.Incomplete, s.Sessions, s.LatencyN)
+				fmt.Fprintf(w, "conc=%d: %d of %d sessions did not get every result; EOS figures are over the %d ok %s\n",
+					n, s.Incomplete, s.Sessions, s.LatencyN, plural(s.LatencyN, "session"))
 			}
 		}
 		for _, l := range s.LeakExamples[:min(leaksShown, len(s.LeakExamples))] {

@@ -102,6 +102,13 @@ func TestNotesGolden(t *testing.T) {
 	var buf bytes.Buffer
 	WriteNotes(&buf, levels)
 	golden(t, "notes.golden", buf.Bytes())
+	buf.Reset()
+	// Half incomplete, half failed: no session to time.
+	WriteNotes(&buf, []LevelSummary{{Concurrency: 4, Sessions: 4, Incomplete: 2, Failures: 2}})
+	assert.Contains(t, buf.String(), "conc=4: 2 of 4 sessions did not get every result, and no session had a result to time: there is no EOS figure\n")
+	assert.NotContains(t, buf.String(), "over the 0 ok sessions")
+	buf.Reset()
+	WriteNotes(&buf, levels)
 	assert.Contains(t, buf.String(), "conc=200: 180 of 200 sessions did not get every result: the service is overloaded or dropping results\n")
 	assert.NotContains(t, buf.String(), "conc=10: frames left late", "a saturated client has its own, stronger note")
 	assert.Contains(t, buf.String(), "conc=20: frames left late: send lag p99 7.2 ms, max 12.0 ms")
