@@ -204,8 +204,8 @@ func clipBound(text string) time.Duration {
 
 // checkClipsFit checks, once this shard's clips are ready, that they fit
 // their slots: under a derived slot every clip within its text's bound;
-// under -slot the longest clip of each level, its trailing silence and the
-// level pause within the slot.
+// under -slot the longest clip of each level, its trailing silence, the
+// idle timeout and the level pause within the slot.
 func (r *Run) checkClipsFit() error {
 	if r.Config.StartAt.IsZero() {
 		return nil
@@ -219,10 +219,14 @@ func (r *Run) checkClipsFit() error {
 					"pass -slot (or STTBENCH_SLOT) with the longest a round of conc=%d may take, the same to every shard",
 					d.Round(time.Millisecond), clipBound(c.Text), len([]rune(c.Text)), c.Text, n)
 			}
-			if need := d + slotTrailing + r.Config.LevelPause; r.Config.Slot > 0 && need > r.Config.Slot {
+			// A session waits at least the idle timeout after its last frame
+			// (capped by the result timeout), however fast the service.
+			wait := min(r.Config.IdleTimeout, r.Config.ResultTimeout)
+			if need := d + slotTrailing + wait + r.Config.LevelPause; r.Config.Slot > 0 && need > r.Config.Slot {
 				return fmt.Errorf("invalid -slot %v (or STTBENCH_SLOT): conc=%d streams a clip of %v; with its trailing silence, "+
-					"close and the level pause a round needs more than %v; give a longer slot to every shard",
-					r.Config.Slot, n, d.Round(time.Millisecond), need.Round(time.Millisecond))
+					"close, the %v a session waits after its last frame (-idle-timeout) and the level pause a round needs more than %v; "+
+					"give a longer slot to every shard",
+					r.Config.Slot, n, d.Round(time.Millisecond), wait, need.Round(time.Millisecond))
 			}
 		}
 	}

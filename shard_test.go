@@ -275,6 +275,19 @@ func TestSlotShorterThanAClipIsAnError(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "invalid -slot 4s (or STTBENCH_SLOT): conc=2 streams a clip of")
 	assert.Contains(t, err.Error(), "give a longer slot to every shard")
+
+	// A slot that holds the clips but not the wait after them: every
+	// session waits the idle timeout after its last frame.
+	cfg = testConfig(t, "", 2)
+	cfg.StartAt, cfg.Slot = time.Now().Add(time.Minute), 2*time.Minute
+	cfg.IdleTimeout, cfg.ResultTimeout = 3*time.Minute, 4*time.Minute
+	r2 := NewRun(t.Context(), cfg)
+	r2.Warn = &bytes.Buffer{}
+	defer r2.Finish(&bytes.Buffer{})
+	err = r2.Setup()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "invalid -slot 2m0s (or STTBENCH_SLOT): conc=2 streams a clip of")
+	assert.Contains(t, err.Error(), "the 3m0s a session waits after its last frame (-idle-timeout)")
 }
 
 // TestStartAtStartsTheRunOnTime runs one shard of a level under a derived
