@@ -333,18 +333,19 @@ func TestRoundOverrunningItsSlotIsAnError(t *testing.T) {
 		t.Skip("streams speech in real time")
 	}
 	t.Parallel()
-	// Every batch takes 8 s: a round lasts its clip, the trailing second
-	// and 8 s more, well past a 10 s slot.
+	// Every batch takes 8 s: a round lasts its clip (about 5 s), the
+	// trailing second and 8 s more, well past a 12 s slot, which the
+	// check before the run accepts (clip, 3 s, the 2 s idle timeout).
 	cfg := testConfig(t, "?base=8s", 1, 2)
 	cfg.ResultTimeout = 15 * time.Second
-	cfg.StartAt, cfg.Slot = time.Now().Add(15*time.Second), 10*time.Second
+	cfg.StartAt, cfg.Slot = time.Now().Add(15*time.Second), 12*time.Second
 	r := NewRun(t.Context(), cfg)
 	r.Warn = &bytes.Buffer{}
 	defer r.Finish(&bytes.Buffer{})
 	rows, err := r.Ramp(t.Context())
 	require.Error(t, err)
 	assert.Len(t, rows, 1, "the first level completed")
-	for _, want := range []string{"conc=2: round 2 of the run was due at", "took longer than its slot of 10s", "pass a longer -slot"} {
+	for _, want := range []string{"conc=2: round 2 of the run was due at", "took longer than its slot of 12s", "pass a longer -slot"} {
 		assert.Contains(t, err.Error(), want)
 	}
 	assert.Empty(t, r.Rounds(2), "the late round was not run")
