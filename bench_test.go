@@ -43,8 +43,13 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	} else {
-		if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+		benchmarking := flag.Lookup("test.bench").Value.String() != ""
+		if benchmarking {
 			printUnits()
+		}
+		if cfg.SearchMax > 0 && flags.Given("concurrency") && !benchmarking {
+			fmt.Fprintf(os.Stderr, "sttbench: note: the capacity search does not probe -concurrency %s: it picks its own levels in -search %d..%d; "+
+				"-concurrency sets the levels of the benchmark (-bench) and TestGate\n", cfg.Flags["concurrency"], cfg.SearchMin, cfg.SearchMax)
 		}
 		code = m.Run()
 	}

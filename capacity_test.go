@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -431,4 +432,22 @@ func TestThePicturesDrawTheSLOBound(t *testing.T) {
 	none, err := ParseSLO("wer<=5")
 	require.NoError(t, err)
 	assert.Zero(t, eosLine(Config{SLO: none}))
+}
+
+// TestConcurrencyBesideASearchIsNoted: -concurrency does not steer the
+// capacity search; without a benchmark to use it, the run says so.
+func TestConcurrencyBesideASearchIsNoted(t *testing.T) {
+	run := func(extra ...string) string {
+		args := append([]string{"-test.run", "^$", "-stt-url", "embedded", "-tts-url", "embedded",
+			"-slo", "wer<=5", "-search", "1..4", "-output", "-", "-record", "-",
+			"-nvidia-smi", filepath.Join(t.TempDir(), "no-nvidia-smi")}, extra...)
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = environ([]string{"STT_URL", "TTS_URL", "STT_API_KEY"})
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		return string(out)
+	}
+	assert.Contains(t, run("-concurrency", "2,8"), "sttbench: note: the capacity search does not probe -concurrency 2,8: it picks its own levels in -search 1..4")
+	assert.NotContains(t, run(), "does not probe -concurrency", "the default levels are no choice of the user's")
+	assert.NotContains(t, run("-concurrency", "2,8", "-test.bench", "^$"), "does not probe -concurrency", "the benchmark runs them")
 }
