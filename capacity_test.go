@@ -439,7 +439,7 @@ func TestThePicturesDrawTheSLOBound(t *testing.T) {
 func TestConcurrencyBesideASearchIsNoted(t *testing.T) {
 	run := func(extra ...string) string {
 		args := append([]string{"-test.run", "^$", "-stt-url", "embedded", "-tts-url", "embedded",
-			"-slo", "wer<=5", "-search", "1..4", "-output", "-", "-record", "-",
+			"-slo", "wer<=5", "-search", "1..4", "-output", "-", "-record", "-", "-cache-dir", t.TempDir(),
 			"-nvidia-smi", filepath.Join(t.TempDir(), "no-nvidia-smi")}, extra...)
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = environ([]string{"STT_URL", "TTS_URL", "STT_API_KEY"})
