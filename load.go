@@ -732,7 +732,7 @@ func sameLoad(a, b LoadParams) error {
 		b.Model = LoadRamp
 	}
 	if a != b {
-		return fmt.Errorf("ran %s, record 1 ran %s: only shards of one run merge", a.describe(), b.describe())
+		return fmt.Errorf("ran %s, record 1 ran %s: only records of one run merge", a.describe(), b.describe())
 	}
 	return nil
 }

@@ -351,7 +351,7 @@ func MergeRecords(recs []*Record, opts MergeOptions) (*Record, error) {
 	out := &Record{Header: recs[0].Header, ByLevel: map[int][]Round{}}
 	for i, r := range recs {
 		if !slices.Equal(r.Header.Levels, out.Header.Levels) {
-			return nil, fmt.Errorf("merge records: record %d ran levels %v, record 1 ran %v: only shards of one run merge", i+1, r.Header.Levels, out.Header.Levels)
+			return nil, fmt.Errorf("merge records: record %d was set to levels %v (-concurrency), record 1 to %v: only records of one run merge", i+1, r.Header.Levels, out.Header.Levels)
 		}
 		if err := sameLoad(r.Header.Load, out.Header.Load); err != nil {
 			return nil, fmt.Errorf("merge records: record %d %w", i+1, err)

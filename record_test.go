@@ -124,7 +124,7 @@ func TestRecordsOfTwoShardsMergeIntoOneRun(t *testing.T) {
 	o, err := ReadRecord(other)
 	require.NoError(t, err)
 	_, err = MergeRecords([]*Record{shards[0], o}, MergeOptions{})
-	assert.EqualError(t, err, "merge records: record 2 ran levels [2], record 1 ran [4]: only shards of one run merge")
+	assert.EqualError(t, err, "merge records: record 2 was set to levels [2] (-concurrency), record 1 to [4]: only records of one run merge")
 }
 
 func TestRecordReadErrors(t *testing.T) {

@@ -88,7 +88,7 @@ func TestReportErrors(t *testing.T) {
 	}{
 		{"no record", []string{"report"}, "usage: sttbench report"},
 		{"missing file", []string{"report", filepath.Join(dir, "nope.jsonl")}, "no such file or directory"},
-		{"different runs", []string{"report", good, other}, "only shards of one run merge"},
+		{"different runs", []string{"report", good, other}, "only records of one run merge"},
 		{"nothing complete", []string{"report", torn}, "no complete level to report"},
 		{"bad output", []string{"report", "-output", filepath.Join(dir, "no", "x.csv"), good}, "create the directory"},
 		{"unknown command", []string{"frobnicate"}, `unknown command "frobnicate"`},
