@@ -487,14 +487,13 @@ func (r *Run) clipsNeeded() int {
 	return maxLevel(r.Config.Levels)
 }
 
-// sessionLifetime is the longest one of this run's sessions may last: the
-// dial, its clip, the trailing silence and close, and the result wait.
+// sessionLifetime is the longest one of this run's sessions may last.
 func (r *Run) sessionLifetime() time.Duration {
 	longest := time.Duration(0)
 	for _, c := range r.clips {
 		longest = max(longest, c.Duration())
 	}
-	return slotDialBudget + longest + slotTrailing + r.Config.ResultTimeout
+	return r.sessionBound(longest)
 }
 
 // rampOnly refuses levels in a run of an open load model.

@@ -416,28 +416,18 @@ func checkSameRun(recs []*Record) error {
 	return nil
 }
 
-// held is how many rounds of level n every record holds: the rounds of
-// the merged level that count.
-func held(recs []*Record, n int) int {
-	k := -1
-	for _, r := range recs {
-		if k < 0 || len(r.ByLevel[n]) < k {
-			k = len(r.ByLevel[n])
-		}
-	}
-	if len(MissingShards(recs)) > 0 {
-		return 0
-	}
-	return max(k, 0)
-}
-
 // keepCompleteRounds drops from out the rounds some record lacks, and the
-// levels left with none.
+// levels left with none; a shard not given leaves none.
 func keepCompleteRounds(recs []*Record, out *Record) {
+	complete := len(MissingShards(recs)) == 0
 	var levels []int
 	for _, n := range out.Levels {
-		if k := held(recs, n); k > 0 {
-			out.ByLevel[n] = out.ByLevel[n][:k]
+		held := len(out.ByLevel[n])
+		for _, r := range recs {
+			held = min(held, len(r.ByLevel[n]))
+		}
+		if complete && held > 0 {
+			out.ByLevel[n] = out.ByLevel[n][:held]
 			levels = append(levels, n)
 			continue
 		}

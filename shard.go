@@ -194,7 +194,14 @@ func (r *Run) slotFor(all []string, n int) time.Duration {
 	for _, t := range texts {
 		longest = max(longest, clipBound(t))
 	}
-	return slotDialBudget + longest + slotTrailing + r.Config.ResultTimeout + r.Config.LevelPause
+	return r.sessionBound(longest) + r.Config.LevelPause
+}
+
+// sessionBound is the longest a session streaming a clip of the given
+// length may last: the dial, the clip, the trailing silence and close, and
+// the -result-timeout.
+func (r *Run) sessionBound(clip time.Duration) time.Duration {
+	return slotDialBudget + clip + slotTrailing + r.Config.ResultTimeout
 }
 
 // clipBound is the longest clip the derived slot allows for text.
@@ -351,8 +358,7 @@ func checkShards(recs []*Record) error {
 			return fmt.Errorf("merge records: record %d (shard %s) streamed %q, record 1 (shard %s) %q: shards of different runs",
 				i+1, h.Shard, h.AudioSource, first.Shard, first.AudioSource)
 		}
-		for _, f := range []string{"slot", "stt-url", "texts", "result-timeout", "idle-timeout", "write-timeout", "level-pause", "voice", "seed",
-			"audio", "manifest", "shuffle-seed"} {
+		for _, f := range []string{"slot", "stt-url", "texts", "result-timeout", "idle-timeout", "write-timeout", "level-pause", "voice", "seed"} {
 			if a, b := h.Flags[f], first.Flags[f]; a != b {
 				return fmt.Errorf("merge records: record %d (shard %s) ran with -%s %q, record 1 (shard %s) with %q: shards of different runs",
 					i+1, h.Shard, f, a, first.Shard, b)
