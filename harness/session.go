@@ -31,7 +31,9 @@ type SessionConfig struct {
 	// IdleTimeout ends a session once sending is done, every queued
 	// utterance has its result, and no message has arrived for this long
 	// (counted from the last message or the last frame, whichever is
-	// later). While results are owed it does not apply. Zero means 5 s.
+	// later). While results are owed it does not apply: one for each
+	// queued utterance, and at least one for a clip with speech. Zero
+	// means 5 s.
 	IdleTimeout time.Duration
 	// ResultTimeout is the hard cap on waiting, counted from the last frame
 	// sent. Zero means 30 s.

@@ -247,9 +247,22 @@ func TestStopRules(t *testing.T) {
 			outcome: Failed, rule: "result timeout", reason: "no transcript: utterances queued but no result came", minWait: 1450 * time.Millisecond,
 		},
 		{
-			name:    "a silent service: the idle window after the last frame",
+			// A clip with speech is owed an answer: a service that has sent
+			// nothing may be running behind, so the idle window never ends it.
+			name:    "a silent service: the hard cap, an answer owed for the speech",
 			script:  func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {},
-			outcome: Failed, rule: "idle for 400ms", reason: "no transcript: the service sent nothing", minWait: 400 * time.Millisecond,
+			outcome: Failed, rule: "result timeout 1.5s after the last frame, results owed", reason: "no transcript: the service sent nothing", minWait: 1450 * time.Millisecond,
+		},
+		{
+			name: "a service that answers after a silence longer than the idle window",
+			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+				if waitFrames(frames, 5) {
+					time.Sleep(800 * time.Millisecond)
+					say(ctx, conn, `{"status":"queued"}`)
+					say(ctx, conn, `{"text":"late but here"}`)
+				}
+			},
+			outcome: OK, rule: "idle for 400ms", minWait: 400 * time.Millisecond, transcript: "late but here",
 		},
 		{
 			name: "empty texts are results but no transcript",
@@ -314,6 +327,18 @@ func TestStopRules(t *testing.T) {
 				5*time.Second, 10*time.Millisecond, "the server saw close status %v", srv.closeStatus())
 		})
 	}
+}
+
+// A clip without speech is owed nothing, so a silent service ends it after
+// the idle window, not the result timeout.
+func TestSilentClipEndsOnTheIdleWindow(t *testing.T) {
+	t.Parallel()
+	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {})
+	clip := ttspool.Clip{Text: "", PCM: make([]int16, 4800)}
+	cfg := SessionConfig{URL: srv.url(), TrailingSilence: 200 * time.Millisecond, IdleTimeout: 400 * time.Millisecond, ResultTimeout: time.Minute}
+	res := runOne(t, cfg, clip)
+	assert.Contains(t, res.StopReason, "idle for 400ms")
+	assert.Less(t, res.Ended.Sub(res.SilenceEnd), 30*time.Second, "a clip without speech waited for the result timeout")
 }
 
 func TestServiceCloseMidStreamNamesTheReason(t *testing.T) {

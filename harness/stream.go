@@ -140,7 +140,7 @@ func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, src *fr
 	go func() { sendDone <- send(sendCtx, c.ws, cfg.WriteTimeout, p, src, start, res) }()
 	prog.add(&prog.Streaming, 1)
 
-	end, stillSending := waitForEnd(ctx, cfg, res, msgs, readErr, sendDone, prog)
+	end, stillSending := waitForEnd(ctx, cfg, p.speechEnd > 0, res, msgs, readErr, sendDone, prog)
 	res.Ended = time.Now()
 	res.StopReason = end.rule
 	if end.err != nil {
@@ -169,10 +169,10 @@ func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, src *fr
 }
 
 // waitForEnd applies the receive rules until one ends the session, and
-// reports whether the sender was still running then. The sender's
-// completion arrives on sendDone; messages and the first read error arrive
-// from the reader.
-func waitForEnd(ctx context.Context, cfg SessionConfig, res *SessionResult, msgs <-chan Message,
+// reports whether the sender was still running then. voiced says the clip
+// holds speech. The sender's completion arrives on sendDone; messages and
+// the first read error arrive from the reader.
+func waitForEnd(ctx context.Context, cfg SessionConfig, voiced bool, res *SessionResult, msgs <-chan Message,
 	readErr <-chan error, sendDone <-chan error, prog *Progress) (end ending, sending bool) {
 	sending = true
 	var (
@@ -182,9 +182,15 @@ func waitForEnd(ctx context.Context, cfg SessionConfig, res *SessionResult, msgs
 	)
 	defer idle.Stop()
 	defer hardCap.Stop()
-	// owed reports whether a queued utterance is still without its answer
-	// (a result, or an error message standing for it).
-	owed := func() bool { return res.Results+len(res.ServiceErrors) < res.Queued }
+	// owed reports whether the service still owes this session an answer
+	// (a result, or an error message standing for it): for a queued
+	// utterance, and for a clip with speech as long as nothing has come, since
+	// a service that has sent nothing yet may be running behind rather than
+	// done.
+	owed := func() bool {
+		answers := res.Results + len(res.ServiceErrors)
+		return answers < res.Queued || voiced && answers == 0
+	}
 	// armIdle restarts the idle window from the later of the last message
 	// and the last frame; while results are owed there is none.
 	armIdle := func() {
