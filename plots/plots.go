@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,6 +81,10 @@ func FromRecord(name string, rec *sttbench.Record, rows []sttbench.Row) Run {
 			rows = append(rows, sttbench.LevelRow(n, rec.ByLevel[n]))
 		}
 	}
+	// A capacity search runs its probes out of order (1, 2, 4, 8, 6, 5);
+	// drawn in that order, a line would fold back on itself.
+	rows = slices.Clone(rows)
+	slices.SortStableFunc(rows, func(a, b sttbench.Row) int { return a.Concurrency - b.Concurrency })
 	run := Run{Name: name, Service: serviceHost(rec.Header.Flags["stt-url"]), Start: rec.Header.Start, Rows: rows}
 	for _, row := range rows {
 		var levels []harness.LevelResult
@@ -204,7 +209,7 @@ func Figures(runs []Run, opt Options) []Figure {
 	}
 	var bound *Bound
 	if opt.EOSBound > 0 {
-		bound = &Bound{Name: fmt.Sprintf("EOS p95 bound %v (-eos-p95-max)", opt.EOSBound), Y: opt.EOSBound.Seconds()}
+		bound = &Bound{Name: fmt.Sprintf("EOS p95 bound %v", opt.EOSBound), Y: opt.EOSBound.Seconds()}
 	}
 	var figs []Figure
 	add := func(f Figure) {

@@ -102,7 +102,7 @@ func TestFiguresComeFromTheRows(t *testing.T) {
 	assert.Equal(t, want(rows, func(r sttbench.Row) sttbench.Float { return r.EOSP50 }, nil), series(t, eos, "p50").Points)
 	require.NotNil(t, eos.Bound)
 	assert.Equal(t, 0.8, eos.Bound.Y)
-	assert.Contains(t, eos.Bound.Name, "-eos-p95-max")
+	assert.Equal(t, "EOS p95 bound 800ms", eos.Bound.Name, "the bound of -slo or -eos-p95-max, named by its value")
 	assert.Equal(t, "EOS latency (s)", eos.YLabel)
 	assert.Equal(t, "concurrency (streams)", eos.XLabel)
 	assert.Contains(t, eos.Title, "gpu-host:8000, 2026-12-01 10:00 UTC")
@@ -245,6 +245,12 @@ func TestFromRecordTakesTheLatenciesTheRowIsOver(t *testing.T) {
 	// Given rows are used as they are.
 	rows := []sttbench.Row{{Concurrency: 3, EOSP95: 7}}
 	assert.Equal(t, rows, FromRecord("x", rec, rows).Rows)
+	// in the order of concurrency, as a capacity search's probes are not
+	// (1, 2, 4, 8, 6, 5), so that a line never folds back on itself.
+	probes := []sttbench.Row{{Concurrency: 1, EOSP95: 1}, {Concurrency: 8, EOSP95: 8}, {Concurrency: 3, EOSP95: 3}}
+	eos := series(t, figure(t, Figures([]Run{FromRecord("", rec, probes)}, Options{}), FileEOS).Panels[0], "p95")
+	assert.Equal(t, []Point{{X: 1, Y: 1}, {X: 3, Y: 3}, {X: 8, Y: 8}}, xy(eos.Points))
+	assert.Equal(t, 8, probes[1].Concurrency, "the caller's rows are left as they are")
 }
 
 func TestWriteDrawsPNGsOfTheStatedSize(t *testing.T) {
