@@ -345,6 +345,13 @@ func MergeRecords(recs []*Record, opts MergeOptions) (*Record, error) {
 	if err := checkSameRun(recs); err != nil {
 		return nil, err
 	}
+	for i, r := range recs {
+		// A search picks its levels from its own verdicts, so two searches'
+		// probes are no shards of one run.
+		if search := r.Header.Flags["search"]; search != "" && len(recs) > 1 {
+			return nil, fmt.Errorf("merge records: record %d is a capacity search (-search %s), which runs from one load host and merges with no other record: report it on its own, or compare searches with -compare", i+1, search)
+		}
+	}
 	if err := checkShards(recs); err != nil {
 		return nil, err
 	}

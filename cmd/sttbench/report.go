@@ -98,6 +98,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if *compare {
 		for i, rec := range recs {
 			fmt.Fprintf(stdout, "\n%s (%s, started %s)\n", names[i], rec.Header.Host, rec.Header.Start.UTC().Format(time.RFC3339))
+			for _, c := range rec.Capacity {
+				fmt.Fprintf(stdout, "%s\n", c.AnswerLine())
+			}
 			rep, err := sttbench.ReportRun(stdout, rec.Header.Load, rec.Levels, rec.ByLevel)
 			if err != nil {
 				return err

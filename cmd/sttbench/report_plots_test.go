@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -119,4 +120,50 @@ func TestReportPlotErrors(t *testing.T) {
 			assert.Empty(t, stdout.String(), "checked before anything is reported")
 		})
 	}
+}
+
+// writeSearch writes the record of a capacity search: writeRun's levels,
+// each an ok probe, and the answer line.
+func writeSearch(t *testing.T, path string, start time.Time, latency time.Duration) sttbench.CapacityResult {
+	t.Helper()
+	writeRun(t, path, start, latency, map[string]string{"slo": "wer<=5", "search": "1..2"})
+	res := sttbench.CapacityResult{Kind: "capacity", SLO: "wer<=5", Min: 1, Max: 2, Repeat: 1, Outcome: sttbench.CapacityAtLeastMax, Capacity: 2,
+		Probes: []sttbench.CapacityProbe{{Level: 1, Verdict: sttbench.VerdictOK, Rounds: 1}, {Level: 2, Verdict: sttbench.VerdictOK, Rounds: 1}}}
+	res.Answer = res.AnswerLine()
+	line, err := json.Marshal(res)
+	require.NoError(t, err)
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.Write(append(line, '\n'))
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	return res
+}
+
+// Two capacity searches compare, each under its answer; they never merge,
+// since a search's probes are chosen from its own verdicts.
+func TestReportComparesCapacitySearches(t *testing.T) {
+	dir := t.TempDir()
+	before, after := filepath.Join(dir, "before.jsonl"), filepath.Join(dir, "after.jsonl")
+	day := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	answer := writeSearch(t, before, day, 300*time.Millisecond).Answer
+	writeSearch(t, after, day.Add(time.Minute), 500*time.Millisecond)
+
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run([]string{"report", "-compare", before, after}, &stdout, &stderr))
+	text := stdout.String()
+	i, j := strings.Index(text, "before.jsonl ("), strings.Index(text, "after.jsonl (")
+	require.True(t, i >= 0 && j > i, text)
+	assert.Contains(t, text[i:j], answer+"\n")
+	assert.Contains(t, text[j:], answer+"\n")
+
+	stdout.Reset()
+	err := run([]string{"report", before, after}, &stdout, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "record 1 is a capacity search (-search 1..2), which runs from one load host and merges with no other record")
+	assert.Empty(t, stdout.String())
+
+	// On its own a search reports, its answer first.
+	require.NoError(t, run([]string{"report", before}, &stdout, &stderr))
+	assert.True(t, strings.HasPrefix(strings.TrimSpace(stdout.String()), answer), stdout.String())
 }
