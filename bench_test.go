@@ -1,6 +1,8 @@
 package sttbench
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -43,13 +45,8 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	} else {
-		benchmarking := flag.Lookup("test.bench").Value.String() != ""
-		if benchmarking {
+		if flag.Lookup("test.bench").Value.String() != "" {
 			printUnits()
-		}
-		if cfg.SearchMax > 0 && flags.Given("concurrency") && !benchmarking {
-			fmt.Fprintf(os.Stderr, "sttbench: note: the capacity search does not probe -concurrency %s: it picks its own levels in -search %d..%d; "+
-				"-concurrency sets the levels of the benchmark (-bench) and TestGate\n", cfg.Flags["concurrency"], cfg.SearchMin, cfg.SearchMax)
 		}
 		code = m.Run()
 	}
@@ -106,6 +103,9 @@ func printUnits() {
 // BenchmarkStreaming runs every configured concurrency level as a
 // sub-benchmark conc=N; each b.Loop round streams one clip per session.
 func BenchmarkStreaming(b *testing.B) {
+	if run.Config.SearchMax > 0 {
+		b.Fatal(searchAlone)
+	}
 	if err := run.Setup(); err != nil {
 		b.Fatal(err)
 	}
@@ -180,9 +180,17 @@ func resumeText(b *testing.B) string {
 // -fail-max or -eos-p95-max. Run it as `make gate` or
 // `go test -run TestGate -stt-url ... -tts-url ...`; it is skipped unless an
 // STT service is named (flag or STT_URL; `embedded` for the reference one).
+// searchAlone is why the benchmark and TestGate do not run beside a
+// capacity search: their levels and the probes would share one table, CSV
+// and record, a level's row mixing the sessions of both.
+const searchAlone = "-search runs the capacity search, whose probes would share the table, CSV and record with these levels: run the search on its own (go test -run '^TestCapacity$' ...), and the benchmark or TestGate in a go test invocation of their own"
+
 func TestGate(t *testing.T) {
 	if !flags.Given("stt-url") {
 		t.Skip("no STT service named: pass -stt-url (or STT_URL); embedded runs the reference service")
+	}
+	if run.Config.SearchMax > 0 {
+		t.Fatal(searchAlone)
 	}
 	results, err := run.Gate(t.Context())
 	if err != nil {
@@ -208,13 +216,33 @@ var capacityResult *CapacityResult
 // its verdict. It fails when even MIN breaches or a probe did not complete;
 // a breach above MIN is the answer, not a failure. Skipped unless -slo and
 // -search are given.
+// timeoutMargin is how long before go test's -timeout a search stops: time
+// for the probe under way to close its sessions and for the answer, CSV and
+// record to be written.
+const timeoutMargin = 30 * time.Second
+
+var errTestTimeout = errors.New("go test's -timeout came before the search ended, so it stopped early: pass -timeout 0")
+
 func TestCapacity(t *testing.T) {
 	if run.Config.SearchMax == 0 {
+		// -slo alone also bounds the EOS picture; asked for by name, this
+		// test says what is missing instead of passing without a search.
+		if len(run.Config.SLO.Terms) > 0 {
+			t.Fatal("-slo is set but -search is not: pass -search MIN..MAX (or STTBENCH_SEARCH), the range of levels to search, e.g. -search 1..64")
+		}
 		t.Skip("no search: pass -slo and -search (or STTBENCH_SLO and STTBENCH_SEARCH), e.g. -slo 'eos_p95<=800ms' -search 1..64")
 	}
 	if capacityResult == nil {
+		ctx := t.Context()
+		if deadline, ok := t.Deadline(); ok {
+			// go test's -timeout panics at its deadline and the answer is
+			// lost; the search stops a little before it, with what it knows.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadlineCause(ctx, deadline.Add(-timeoutMargin), errTestTimeout)
+			defer cancel()
+		}
 		repeat, _ := strconv.Atoi(flag.Lookup("test.count").Value.String())
-		res, err := run.Capacity(t.Context(), CapacityOptions{Repeat: repeat,
+		res, err := run.Capacity(ctx, CapacityOptions{Repeat: repeat,
 			Each: func(n int, probe func() CapacityProbe) (p CapacityProbe) {
 				t.Run("conc="+strconv.Itoa(n), func(t *testing.T) {
 					p = probe()
@@ -225,6 +253,9 @@ func TestCapacity(t *testing.T) {
 				})
 				return p
 			}})
+		if errors.Is(context.Cause(ctx), errTestTimeout) {
+			t.Error(errTestTimeout)
+		}
 		if err != nil && len(res.Probes) == 0 {
 			t.Fatal(err)
 		}

@@ -390,14 +390,16 @@ func (r *Run) Capacity(ctx context.Context, opt CapacityOptions) (CapacityResult
 	return res, nil
 }
 
-// setupFor is Setup with clips for at least n sessions.
+// setupFor is Setup with clips for the n sessions of the search's largest
+// level: the -concurrency levels do not run beside a search, so they neither
+// size the clips nor count toward the files it needs.
 func (r *Run) setupFor(n int) error {
 	r.setupOnce.Do(func() {
 		if r.setupErr = CheckOutputs(r.Config); r.setupErr == nil {
 			r.setupErr = r.startRecord()
 		}
 		if r.setupErr == nil {
-			r.setupErr = r.setup(max(n, maxLevel(r.Config.Levels)))
+			r.setupErr = r.setup(n)
 		}
 	})
 	return r.setupErr
@@ -417,12 +419,39 @@ func (r *Run) capacityProbe(ctx context.Context, n, repeat int, slo SLO) Capacit
 		return p
 	}
 	rounds := r.Rounds(n)
-	p.Breaches = slo.Judge(row, rounds[len(rounds)-row.Rounds:])
+	rounds = rounds[len(rounds)-row.Rounds:]
+	if why, down := unreachable(rounds); down {
+		// Not one connection: the service is down, not slow, and the level
+		// says nothing of what it serves, so the search cannot go on.
+		p.Verdict, p.Breaches = VerdictIncomplete, []string{why}
+		return p
+	}
+	p.Breaches = slo.Judge(row, rounds)
 	p.Verdict = VerdictOK
 	if len(p.Breaches) > 0 {
 		p.Verdict = VerdictBreach
 	}
 	return p
+}
+
+// unreachable reports whether no session of rounds got a connection, with
+// the first session's error.
+func unreachable(rounds []Round) (string, bool) {
+	first := ""
+	for _, rd := range rounds {
+		for _, s := range rd.Level.Sessions {
+			if !s.Dialed.IsZero() {
+				return "", false
+			}
+			if first == "" {
+				first = s.Err
+			}
+		}
+	}
+	if first == "" {
+		return "", false // no session at all
+	}
+	return "no session could connect (" + first + "): the service went down or refuses every connection", true
 }
 
 // Judge returns each term of the SLO a level breaches, with the level's
@@ -465,7 +494,7 @@ func (s SLO) Judge(row Row, rounds []Round) []string {
 		case math.IsNaN(v):
 			out = append(out, metric+" unmeasured (no transcript to time)")
 		default:
-			out = append(out, fmt.Sprintf("%s %.3gs", metric, v))
+			out = append(out, metric+" "+above(v, t.Max, 'g', 3)+"s")
 		}
 	}
 	eos(SLOEOSP50, percentileInf(latencies, 50))
@@ -483,7 +512,7 @@ func (s SLO) Judge(row Row, rounds []Round) []string {
 		case !row.WER.Valid():
 			out = append(out, "wer unmeasured (no reference words)")
 		case float64(row.WER) > t.Max:
-			out = append(out, fmt.Sprintf("wer %.2f", float64(row.WER)))
+			out = append(out, "wer "+above(float64(row.WER), t.Max, 'f', 2))
 		}
 	}
 	fail, ok := s.term(SLOFail)
@@ -505,6 +534,19 @@ func (s SLO) Judge(row Row, rounds []Round) []string {
 		out = append(out, fmt.Sprintf("leak %d", row.Leaks))
 	}
 	return out
+}
+
+// above formats v, which exceeds bound, with at least digits digits
+// (strconv's format), and more where fewer would print the bound itself:
+// 0.7004 s against 700 ms is "0.7004", never "0.7".
+func above(v, bound float64, format byte, digits int) string {
+	for d := digits; d < 17; d++ {
+		s := strconv.FormatFloat(v, format, d, 64)
+		if shown, _ := strconv.ParseFloat(s, 64); shown > bound {
+			return s
+		}
+	}
+	return strconv.FormatFloat(v, format, -1, 64)
 }
 
 // percentileInf is stats.Percentile (numpy's linear interpolation) for
@@ -538,14 +580,17 @@ func (r *Run) writeCapacity(w io.Writer) {
 }
 
 // MarkSLO fills the slo_ok column of the rows that a search probed (true
-// for an ok probe, false for a breach or a probe that did not complete),
-// and their capacity columns with the search's answer.
+// for an ok probe, false for a breach, empty for a probe that did not
+// complete, which was never judged), and their capacity columns with the
+// search's answer.
 func MarkSLO(rows []Row, results []CapacityResult) []Row {
 	for _, c := range results {
 		for _, p := range c.Probes {
 			for i := range rows {
 				if rows[i].Concurrency == p.Level {
-					rows[i].SLOOK = strconv.FormatBool(p.Verdict == VerdictOK)
+					if p.Verdict == VerdictOK || p.Verdict == VerdictBreach {
+						rows[i].SLOOK = strconv.FormatBool(p.Verdict == VerdictOK)
+					}
 					rows[i].Capacity, rows[i].CapacityOutcome = strconv.Itoa(c.Capacity), c.Outcome
 				}
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/internal/refstt"
 	"github.com/sttbench/sttbench/wer"
 )
 
@@ -143,6 +144,57 @@ func TestCapacityFindsTheModelledLimit(t *testing.T) {
 	require.Len(t, rec.Capacity, 1)
 	assert.Equal(t, res.Answer, rec.Capacity[0].AnswerLine())
 	assert.Equal(t, levels, rec.Levels)
+}
+
+// A service that goes down during a search has shown nothing of its
+// capacity at the levels it no longer serves: the probe that finds no
+// connection stops the search with what is known, never a breach that
+// would bisect down to a capacity the service never had.
+func TestCapacityStopsWhenTheServiceGoesDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time: one probe of a few seconds")
+	}
+	t.Parallel()
+	srv, err := refstt.Listen("127.0.0.1:0", refstt.Config{})
+	require.NoError(t, err)
+	defer srv.Close()
+	cfg := testConfig(t, "")
+	cfg.STTURL = srv.URL()
+	cfg.Texts = equalTexts(t, 4)
+	slo, err := ParseSLO("wer<=5,fail<=0")
+	require.NoError(t, err)
+	cfg.SLO, cfg.SearchMin, cfg.SearchMax = slo, 1, 4
+	r := NewRun(t.Context(), cfg)
+	r.Warn = &bytes.Buffer{}
+	res, err := r.Capacity(t.Context(), CapacityOptions{Each: func(n int, probe func() CapacityProbe) CapacityProbe {
+		p := probe()
+		if n == 1 {
+			srv.Close() // the service goes down after the first probe
+		}
+		return p
+	}})
+	require.Error(t, err)
+	require.NoError(t, r.Finish(&bytes.Buffer{}))
+
+	assert.Equal(t, CapacityInterrupted, res.Outcome)
+	assert.Equal(t, 1, res.Capacity, "what is known: conc=1 passed")
+	require.Len(t, res.Probes, 2, "the search stops at the probe that found the service down")
+	assert.Equal(t, VerdictOK, res.Probes[0].Verdict)
+	down := res.Probes[1]
+	assert.Equal(t, VerdictIncomplete, down.Verdict)
+	require.NotEmpty(t, down.Breaches)
+	assert.Contains(t, down.Breaches[0], "no session could connect (dial ")
+	assert.Contains(t, res.Answer, "capacity: at least 1 concurrent stream within wer<=5, fail<=0, not known exactly: search stopped: conc=2 incomplete")
+
+	// The CSV leaves the unjudged probe's slo_ok empty.
+	csv, err := os.ReadFile(cfg.Output)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+	require.Len(t, lines, 3, string(csv))
+	sloOK := slices.Index(strings.Split(lines[0], ","), "slo_ok")
+	require.GreaterOrEqual(t, sloOK, 0, lines[0])
+	assert.Equal(t, "true", strings.Split(lines[1], ",")[sloOK], lines[1])
+	assert.Equal(t, "", strings.Split(lines[2], ",")[sloOK], lines[2])
 }
 
 // fakeProbe judges level n ok when n <= capacity, and counts the probes.
@@ -311,13 +363,16 @@ func TestSLOAndSearchFlags(t *testing.T) {
 	assert.Equal(t, "eos_p95<=800ms", cfg.SLO.String())
 
 	for flags, want := range map[string]string{
-		"search=1..8":                 `invalid -search "1..8" (or STTBENCH_SEARCH): needs -slo`,
-		"slo=p95<=1s search=1..8":     `invalid -slo "p95<=1s" (or STTBENCH_SLO): term "p95<=1s": unknown metric`,
-		"slo=wer<=5 search=8":         `invalid -search "8" (or STTBENCH_SEARCH): write the range as MIN..MAX`,
-		"slo=wer<=5 search=0..8":      `MIN must be a whole number >= 1`,
-		"slo=wer<=5 search=8..4":      `MAX must be a whole number >= MIN (8)`,
-		"slo=wer<=5 search=1..lots":   `MAX must be a whole number >= MIN`,
-		"slo=fail<=x% search=1..lots": `invalid -slo`,
+		"search=1..8":                                          `invalid -search "1..8" (or STTBENCH_SEARCH): needs -slo`,
+		"slo=p95<=1s search=1..8":                              `invalid -slo "p95<=1s" (or STTBENCH_SLO): term "p95<=1s": unknown metric`,
+		"slo=wer<=5 search=8":                                  `invalid -search "8" (or STTBENCH_SEARCH): write the range as MIN..MAX`,
+		"slo=wer<=5 search=0..8":                               `MIN must be a whole number >= 1`,
+		"slo=wer<=5 search=8..4":                               `MAX must be a whole number >= MIN (8)`,
+		"slo=wer<=5 search=1..lots":                            `MAX must be a whole number >= MIN`,
+		"slo=fail<=x% search=1..lots":                          `invalid -slo`,
+		"slo=wer<=5 search=1..8 concurrency=2,8":               `invalid -concurrency "2,8" (or STTBENCH_CONCURRENCY): does not apply beside -search`,
+		"slo=wer<=5 search=1..8 shard=0/2":                     `invalid -search "1..8" (or STTBENCH_SEARCH): a capacity search picks each level from the verdict of the last, which shards cannot agree on`,
+		"slo=wer<=5 search=1..8 start-at=2030-01-02T15:04:05Z": `run it from one load host, without -shard and -start-at`,
 	} {
 		over := map[string]string{}
 		for _, kv := range strings.Fields(flags) {
@@ -349,6 +404,10 @@ func TestSLOJudgeCountsEverySession(t *testing.T) {
 
 	slow := sloSession(harness.OK, 1040*time.Millisecond)
 	assert.Equal(t, []string{"eos_p95 1.04s"}, slo.Judge(clean, sloRounds(slow, slow)))
+	// A figure just past its bound never prints as the bound itself.
+	edge := sloSession(harness.OK, 800400*time.Microsecond)
+	assert.Equal(t, []string{"eos_p95 0.8004s"}, slo.Judge(clean, sloRounds(edge, edge)))
+	assert.Equal(t, []string{"wer 5.001"}, slo.Judge(Row{WER: 5.001}, sloRounds(ok)))
 
 	// Half the sessions never got their last result: the ok half is fast,
 	// yet the level fails, on latency and on fail<=0 (implied).
@@ -434,20 +493,49 @@ func TestThePicturesDrawTheSLOBound(t *testing.T) {
 	assert.Zero(t, eosLine(Config{SLO: none}))
 }
 
-// TestConcurrencyBesideASearchIsNoted: -concurrency does not steer the
-// capacity search; without a benchmark to use it, the run says so.
-func TestConcurrencyBesideASearchIsNoted(t *testing.T) {
-	run := func(extra ...string) string {
-		args := append([]string{"-test.run", "^$", "-stt-url", "embedded", "-tts-url", "embedded",
-			"-slo", "wer<=5", "-search", "1..4", "-output", "-", "-record", "-", "-cache-dir", t.TempDir(),
-			"-nvidia-smi", filepath.Join(t.TempDir(), "no-nvidia-smi")}, extra...)
+// go test's -timeout would panic mid-search and lose the answer; the search
+// stops before it instead, and says what it knows and why it stopped.
+func TestCapacityStopsBeforeGoTestsTimeout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time: about 15 s")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestCapacity$", "-test.timeout", "45s",
+		"-stt-url", "embedded", "-tts-url", "embedded", "-slo", "wer<=5", "-search", "1..64",
+		"-output", filepath.Join(dir, "out.csv"), "-cache-dir", filepath.Join(dir, "cache"),
+		"-nvidia-smi", filepath.Join(dir, "no-nvidia-smi"))
+	cmd.Env = environ([]string{"STT_URL", "TTS_URL", "STT_API_KEY"})
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "%s", out)
+	text := string(out)
+	assert.NotContains(t, text, "panic: test timed out")
+	assert.Contains(t, text, "go test's -timeout came before the search ended, so it stopped early: pass -timeout 0")
+	assert.Contains(t, text, "not known exactly: search stopped: conc=")
+	rec, err := ReadRecord(filepath.Join(dir, "out.jsonl"))
+	require.NoError(t, err)
+	require.Len(t, rec.Capacity, 1, "the record keeps the answer")
+	assert.Equal(t, CapacityInterrupted, rec.Capacity[0].Outcome)
+}
+
+// A search runs alone: the benchmark and TestGate beside it would mix their
+// levels' sessions into the probes' rows, and TestCapacity asked for with
+// -slo but no -search says so instead of passing without a search. Neither
+// prepares any audio before it fails.
+func TestASearchRunsAlone(t *testing.T) {
+	run := func(args ...string) string {
+		args = append([]string{"-stt-url", "embedded", "-tts-url", "embedded", "-output", "-", "-record", "-",
+			"-cache-dir", t.TempDir(), "-nvidia-smi", filepath.Join(t.TempDir(), "no-nvidia-smi")}, args...)
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = environ([]string{"STT_URL", "TTS_URL", "STT_API_KEY"})
 		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "%s", out)
+		require.Error(t, err, "%s", out)
 		return string(out)
 	}
-	assert.Contains(t, run("-concurrency", "2,8"), "sttbench: note: the capacity search does not probe -concurrency 2,8: it picks its own levels in -search 1..4")
-	assert.NotContains(t, run(), "does not probe -concurrency", "the default levels are no choice of the user's")
-	assert.NotContains(t, run("-concurrency", "2,8", "-test.bench", "^$"), "does not probe -concurrency", "the benchmark runs them")
+	for _, test := range [][]string{{"-test.run", "^$", "-test.bench", "."}, {"-test.run", "^TestGate$"}} {
+		out := run(append(test, "-slo", "wer<=5", "-search", "1..4")...)
+		assert.Contains(t, out, "-search runs the capacity search, whose probes would share the table", test)
+		assert.NotContains(t, out, "tts: preparing", test)
+	}
+	out := run("-test.run", "^TestCapacity$", "-slo", "wer<=5")
+	assert.Contains(t, out, "-slo is set but -search is not: pass -search MIN..MAX")
 }

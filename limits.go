@@ -37,6 +37,9 @@ func (r *Run) peakOf(n int) streamPeak {
 			"run several load hosts, each with a share of the sessions"}
 	case c.Load.Model == LoadArrivals:
 		return streamPeak{}
+	case c.SearchMax > 0:
+		return streamPeak{n, fmt.Sprintf("the top of -search %d..%d (conc=%d)", c.SearchMin, c.SearchMax, n),
+			"search a lower range (-search MIN..MAX)"}
 	case c.ShardCount > 0:
 		share := (n + c.ShardCount - 1) / c.ShardCount
 		return streamPeak{share, fmt.Sprintf("shard %d/%d's share of conc=%d (%d sessions)", c.ShardIndex, c.ShardCount, n, share),

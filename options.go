@@ -255,6 +255,14 @@ func ParseConfig(value func(name string) string) (Config, error) {
 		}
 	}
 	parseShardConfig(&c, value, bad)
+	if c.SearchMax > 0 && strings.TrimSpace(value("concurrency")) != builtinDefault("concurrency") {
+		bad("concurrency", "does not apply beside -search: the capacity search picks its own levels in MIN..MAX; run the benchmark or TestGate at these levels in a go test invocation of their own")
+	}
+	if c.SearchMax > 0 && (c.ShardCount > 0 || !c.StartAt.IsZero()) {
+		// Each probe is chosen from the verdict of the one before, which
+		// shards that never talk to each other cannot share.
+		bad("search", "a capacity search picks each level from the verdict of the last, which shards cannot agree on: run it from one load host, without -shard and -start-at")
+	}
 	if old := value("sessions-out"); old != "" && c.Record == "" {
 		c.Record, c.SessionsOutAlias = old, true
 	}
