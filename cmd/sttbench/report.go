@@ -119,11 +119,12 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		for _, g := range rec.Gaps {
 			fmt.Fprintf(stderr, "sttbench: warning: %s\n", g)
 		}
-		if len(rec.Levels) == 0 {
-			return fmt.Errorf("%s: no complete level to report", strings.Join(fs.Args(), ", "))
-		}
+		// The answer is printed even with no level to show under it.
 		for _, c := range rec.Capacity {
 			fmt.Fprintf(stdout, "\n%s\n", c.AnswerLine())
+		}
+		if len(rec.Levels) == 0 {
+			return fmt.Errorf("%s: no complete level to report", strings.Join(fs.Args(), ", "))
 		}
 		fmt.Fprintln(stdout)
 		rep, err := sttbench.ReportRun(stdout, rec.Header.Load, rec.Levels, rec.ByLevel)

@@ -166,4 +166,19 @@ func TestReportComparesCapacitySearches(t *testing.T) {
 	// On its own a search reports, its answer first.
 	require.NoError(t, run([]string{"report", before}, &stdout, &stderr))
 	assert.True(t, strings.HasPrefix(strings.TrimSpace(stdout.String()), answer), stdout.String())
+
+	// A search whose levels never completed still says its answer.
+	lost := filepath.Join(dir, "lost.jsonl")
+	rw, err := sttbench.CreateRecord(lost, sttbench.RecordHeader{Normalizer: sttbench.NormalizerVersion, Start: day, Levels: []int{1}, Flags: map[string]string{"search": "1..2"}})
+	require.NoError(t, err)
+	require.NoError(t, rw.Close())
+	f, err := os.OpenFile(lost, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(`{"kind":"capacity","slo":"wer<=5","min":1,"max":2,"outcome":"interrupted","probes":[{"level":1,"verdict":"interrupted"}]}` + "\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	stdout.Reset()
+	err = run([]string{"report", lost}, &stdout, &stderr)
+	require.ErrorContains(t, err, "no complete level to report")
+	assert.Contains(t, stdout.String(), "capacity: unknown within wer<=5: search stopped: conc=1 interrupted before any level passed")
 }
