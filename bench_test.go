@@ -176,15 +176,15 @@ func resumeText(b *testing.B) string {
 	return name + "\t"
 }
 
-// TestGate fails when any configured level breaches -wer-max, -leak-max,
-// -fail-max or -eos-p95-max. Run it as `make gate` or
-// `go test -run TestGate -stt-url ... -tts-url ...`; it is skipped unless an
-// STT service is named (flag or STT_URL; `embedded` for the reference one).
 // searchAlone is why the benchmark and TestGate do not run beside a
 // capacity search: their levels and the probes would share one table, CSV
 // and record, a level's row mixing the sessions of both.
 const searchAlone = "-search runs the capacity search, whose probes would share the table, CSV and record with these levels: run the search on its own (go test -run '^TestCapacity$' ...), and the benchmark or TestGate in a go test invocation of their own"
 
+// TestGate fails when any configured level breaches -wer-max, -leak-max,
+// -fail-max or -eos-p95-max. Run it as `make gate` or
+// `go test -run TestGate -stt-url ... -tts-url ...`; it is skipped unless an
+// STT service is named (flag or STT_URL; `embedded` for the reference one).
 func TestGate(t *testing.T) {
 	if !flags.Given("stt-url") {
 		t.Skip("no STT service named: pass -stt-url (or STT_URL); embedded runs the reference service")
@@ -211,11 +211,6 @@ func TestGate(t *testing.T) {
 // runs the test N times, and the search runs once, N rounds per probe.
 var capacityResult *CapacityResult
 
-// TestCapacity finds the highest concurrency in -search MIN..MAX that meets
-// -slo (Run.Capacity), one subtest per probe in the order run, each logging
-// its verdict. It fails when even MIN breaches or a probe did not complete;
-// a breach above MIN is the answer, not a failure. Skipped unless -slo and
-// -search are given.
 // timeoutMargin is how long before go test's -timeout a search stops: time
 // for the probe under way to close its sessions and for the answer, CSV and
 // record to be written.
@@ -223,6 +218,11 @@ const timeoutMargin = 30 * time.Second
 
 var errTestTimeout = errors.New("go test's -timeout came before the search ended, so it stopped early: pass -timeout 0")
 
+// TestCapacity finds the highest concurrency in -search MIN..MAX that meets
+// -slo (Run.Capacity), one subtest per probe in the order run, each logging
+// its verdict. It fails when even MIN breaches or a probe did not complete;
+// a breach above MIN is the answer, not a failure. Skipped without -slo
+// and -search; -slo alone fails it.
 func TestCapacity(t *testing.T) {
 	if run.Config.SearchMax == 0 {
 		// -slo alone also bounds the EOS picture; asked for by name, this
