@@ -500,8 +500,10 @@ func TestCapacityStopsBeforeGoTestsTimeout(t *testing.T) {
 		t.Skip("streams speech in real time: about 15 s")
 	}
 	dir := t.TempDir()
+	// Each probe takes over 10 s (the service answers 10 s after the
+	// speech), so the search cannot end within the 15 s it has.
 	cmd := exec.Command(os.Args[0], "-test.run", "^TestCapacity$", "-test.timeout", "45s",
-		"-stt-url", "embedded", "-tts-url", "embedded", "-slo", "wer<=5", "-search", "1..64",
+		"-stt-url", "embedded?base=10s", "-tts-url", "embedded", "-slo", "wer<=5", "-search", "1..8",
 		"-output", filepath.Join(dir, "out.csv"), "-cache-dir", filepath.Join(dir, "cache"),
 		"-nvidia-smi", filepath.Join(dir, "no-nvidia-smi"))
 	cmd.Env = environ([]string{"STT_URL", "TTS_URL", "STT_API_KEY"})
@@ -510,7 +512,9 @@ func TestCapacityStopsBeforeGoTestsTimeout(t *testing.T) {
 	text := string(out)
 	assert.NotContains(t, text, "panic: test timed out")
 	assert.Contains(t, text, "go test's -timeout came before the search ended, so it stopped early: pass -timeout 0")
-	assert.Contains(t, text, "not known exactly: search stopped: conc=")
+	// "at least 1 ..., not known exactly" or, on a machine slow enough to
+	// spend the time preparing the audio, "unknown": either way, stopped.
+	assert.Contains(t, text, "search stopped: conc=")
 	rec, err := ReadRecord(filepath.Join(dir, "out.jsonl"))
 	require.NoError(t, err)
 	require.Len(t, rec.Capacity, 1, "the record keeps the answer")
