@@ -37,7 +37,7 @@ var Options = []Option{
 	{Name: "record", Env: "STTBENCH_RECORD", Usage: "the run record, JSONL written as the run goes (default: beside -output, .jsonl; `-`: none); re-report it with `sttbench report`"},
 	{Name: "sessions-out", Env: "STTBENCH_SESSIONS_OUT", Usage: "old name of -record, kept as an alias"},
 	{Name: "result-timeout", Env: "STTBENCH_RESULT_TIMEOUT", Default: "30s", Usage: "hard cap on waiting for results after the last frame, also while results are owed"},
-	{Name: "idle-timeout", Env: "STTBENCH_IDLE_TIMEOUT", Default: "5s", Usage: "once every queued utterance has its result (and a clip with speech has had some answer), stop when no message came for this long (after the last frame)"},
+	{Name: "idle-timeout", Env: "STTBENCH_IDLE_TIMEOUT", Default: "5s", Usage: "once every queued utterance has its result (and a clip with speech has had an answer after its last speech frame), stop when no message came for this long (after the last frame)"},
 	{Name: "write-timeout", Env: "STTBENCH_WRITE_TIMEOUT", Default: "5s", Usage: "a frame write blocked this long (the service stopped reading audio) ends the session as an error"},
 	{Name: "level-pause", Env: "STTBENCH_LEVEL_PAUSE", Default: "2.5s", Usage: "pause between concurrency levels, so one level's tail does not load the next"},
 	{Name: "frame", Env: "STTBENCH_FRAME", Default: "100ms", Usage: "audio per binary frame, as your clients send it: 10ms to 1s, a whole number of 16 kHz samples (20ms is 320 samples; Parakeet's 512-sample windows fit 32ms, 64ms, 96ms)"},

@@ -136,20 +136,20 @@ func TestServiceThatStopsReadingEndsTheSessionNotTheRun(t *testing.T) {
 		t.Skip("streams until the socket buffers fill")
 	}
 	t.Parallel()
-	// The first connection never reads a byte of audio; the other reads and answers.
+	// The first connection never reads a byte of audio; the other reads
+	// and answers once the 30 speech frames are in.
 	url := stallFirstServer(t, func(_ *http.Request, conn *websocket.Conn) {
 		ctx, cancel := context.WithCancel(context.Background())
-		go func() {
-			defer cancel()
-			for {
-				if _, _, err := conn.Read(ctx); err != nil {
-					return
-				}
+		defer cancel()
+		for n := 1; ; n++ {
+			if _, _, err := conn.Read(ctx); err != nil {
+				return
 			}
-		}()
-		say(ctx, conn, `{"status":"queued"}`)
-		say(ctx, conn, `{"text":"hello there general kenobi"}`)
-		<-ctx.Done()
+			if n == 30 {
+				say(ctx, conn, `{"status":"queued"}`)
+				say(ctx, conn, `{"text":"hello there general kenobi"}`)
+			}
+		}
 	})
 	cfg := LevelConfig{MaxDialsInFlight: 1, Session: SessionConfig{URL: url,
 		WriteTimeout: 2 * time.Second, IdleTimeout: 300 * time.Millisecond, CloseTimeout: 200 * time.Millisecond,
@@ -254,7 +254,7 @@ func TestClosesThatAreErrors(t *testing.T) {
 func TestServiceErrorMessagesAreData(t *testing.T) {
 	t.Parallel()
 	srv := newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
-		if waitFrames(frames, 2) {
+		if waitFrames(frames, 3) { // the last speech frame
 			say(ctx, conn, `{"status":"queued"}`)
 			say(ctx, conn, `{"error":"CUDA out of memory"}`)
 		}

@@ -87,7 +87,10 @@ func TestStreamFromDiskLostEntryIsASessionError(t *testing.T) {
 	clips := diskClips(t, "Turn left past the red barn.", "The ferry leaves at noon.")
 	path, _ := clips[0].OnDisk()
 	require.NoError(t, os.Remove(path))
-	srv := newTranscribingServer(t, 2, "the ferry leaves at noon")
+	// The server answers once the second clip's speech is in, as a service does.
+	speech := clips[1].PCMBytes()
+	frameBytes := DefaultFrameSamples * bytesPerSample
+	srv := newTranscribingServer(t, (len(speech)+frameBytes-1)/frameBytes, "the ferry leaves at noon")
 	lr, err := RunLevel(t.Context(), LevelConfig{Session: SessionConfig{URL: srv.url(), IdleTimeout: 300 * time.Millisecond, ResultTimeout: 10 * time.Second}}, clips)
 	require.NoError(t, err)
 	require.Len(t, lr.Sessions, 2)

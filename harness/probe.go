@@ -104,8 +104,11 @@ func Verdict(res SessionResult) string {
 			"overloaded or crashed; check the service's log.", res.Queued)
 	case res.Outcome == Failed:
 		return "results arrived but every text was empty: the model heard the audio as non-speech (wrong sample rate or a corrupted stream?)."
-	case res.Outcome == Incomplete:
+	case res.Outcome == Incomplete && res.Results < res.Queued:
 		return fmt.Sprintf("incomplete: %d utterance(s) queued, only %d result(s) arrived; the service dropped results.", res.Queued, res.Results)
+	case res.Outcome == Incomplete:
+		return "incomplete: nothing came after the last speech frame was sent, so the end of the speech was never answered: " +
+			"the service stalled or dropped its last utterance, or its VAD needs more trailing silence to cut it."
 	case res.HasLatency() && res.EOSLatency() < 0:
 		return "ok, but the final result arrived before the speaker stopped: the service cut the utterance early, or the clip's end-of-speech point is off."
 	default:

@@ -30,6 +30,9 @@ func TestVerdicts(t *testing.T) {
 	partial := session(0, "a b.", []string{"a"}, time.Second, Incomplete)
 	partial.Queued = 2
 	assert.Contains(t, Verdict(partial), "dropped")
+	unanswered := session(0, "a b.", []string{"a"}, -time.Second, Incomplete)
+	unanswered.Queued = 1
+	assert.Contains(t, Verdict(unanswered), "the end of the speech was never answered")
 	early := session(0, "a b.", []string{"a b"}, -time.Second, OK)
 	assert.Contains(t, Verdict(early), "before the speaker stopped")
 	assert.Contains(t, Verdict(SessionResult{Outcome: Errored, Err: "dial x: refused"}), "dial x: refused")

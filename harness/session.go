@@ -105,7 +105,8 @@ type Outcome string
 const (
 	// OK: every queued utterance got its result.
 	OK Outcome = "ok"
-	// Incomplete: some transcript arrived, but fewer results than queued.
+	// Incomplete: some transcript arrived, but fewer results than queued, or
+	// no message came after the last speech frame was sent.
 	Incomplete Outcome = "incomplete"
 	// Failed: the session ran but produced no transcript at all.
 	Failed Outcome = "failed"

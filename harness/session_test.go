@@ -218,7 +218,7 @@ func TestStopRules(t *testing.T) {
 		{
 			name: "results complete before sending ends: idle window from the last frame",
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
-				if waitFrames(frames, 1) {
+				if waitFrames(frames, 3) { // the last speech frame; two of silence follow
 					say(ctx, conn, `{"status":"queued"}`)
 					say(ctx, conn, `{"text":"early"}`)
 				}
@@ -252,6 +252,50 @@ func TestStopRules(t *testing.T) {
 			name:    "a silent service: the hard cap, an answer owed for the speech",
 			script:  func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {},
 			outcome: Failed, rule: "result timeout 1.5s after the last frame, results owed", reason: "no transcript: the service sent nothing", minWait: 1450 * time.Millisecond,
+		},
+		{
+			// Only a message after the last speech frame can answer the end
+			// of the speech: a service that answered the first words and
+			// went quiet may be stalled, so the idle window never ends it.
+			name: "answered before the end of speech, then silent: the hard cap",
+			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+				if waitFrames(frames, 1) {
+					say(ctx, conn, `{"status":"queued"}`)
+					say(ctx, conn, `{"text":"the first words"}`)
+				}
+			},
+			outcome: Incomplete, rule: "result timeout 1.5s after the last frame, results owed",
+			reason: "incomplete: no answer came after the last speech frame was sent", minWait: 1450 * time.Millisecond,
+			transcript: "the first words",
+		},
+		{
+			name: "answered before the end of speech, the rest after a stall longer than the idle window",
+			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+				if waitFrames(frames, 1) {
+					say(ctx, conn, `{"status":"queued"}`)
+					say(ctx, conn, `{"text":"the first words"}`)
+				}
+				if waitFrames(frames, 4) { // the rest of the clip
+					time.Sleep(800 * time.Millisecond)
+					say(ctx, conn, `{"status":"queued"}`)
+					say(ctx, conn, `{"text":"and the rest"}`)
+				}
+			},
+			outcome: OK, rule: "idle for 400ms", minWait: 400 * time.Millisecond, transcript: "the first words and the rest",
+		},
+		{
+			name: "a normal close after answering only the first words is an error",
+			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
+				if waitFrames(frames, 1) {
+					say(ctx, conn, `{"status":"queued"}`)
+					say(ctx, conn, `{"text":"the first words"}`)
+				}
+				if waitFrames(frames, 3) {
+					conn.Close(websocket.StatusNormalClosure, "")
+				}
+			},
+			outcome: Errored, rule: "service closed", reason: "the service closed the connection (1000 StatusNormalClosure) before it answered the end of the speech",
+			transcript: "the first words",
 		},
 		{
 			name: "a service that answers after a silence longer than the idle window",

@@ -93,6 +93,9 @@ type ending struct {
 	rule   string
 	err    error  // nil unless the session is Errored
 	reason string // the shared cause of err
+	// speechUnanswered says no message came after the last speech frame
+	// was written.
+	speechUnanswered bool
 }
 
 // startSignal is when a session's frames start. at blocks until the start
@@ -137,16 +140,17 @@ func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, src *fr
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
 	sendDone := make(chan error, 1)
-	go func() { sendDone <- send(sendCtx, c.ws, cfg.WriteTimeout, p, src, start, res) }()
+	spoke := make(chan time.Time, 1)
+	go func() { sendDone <- send(sendCtx, c.ws, cfg.WriteTimeout, p, src, start, res, spoke) }()
 	prog.add(&prog.Streaming, 1)
 
-	end, stillSending := waitForEnd(ctx, cfg, p.speechEnd > 0, res, msgs, readErr, sendDone, prog)
+	end, stillSending := waitForEnd(ctx, cfg, p.speechEnd > 0, res, msgs, readErr, sendDone, spoke, prog)
 	res.Ended = time.Now()
 	res.StopReason = end.rule
 	if end.err != nil {
 		res.Err = end.err.Error()
 	}
-	res.Outcome = classify(res, end.err)
+	res.Outcome = classify(res, end)
 	res.Reason = reasonFor(res, end)
 	if res.Err == "" && res.Outcome == Errored { // the service's own error message
 		res.Err = res.Reason
@@ -170,27 +174,44 @@ func stream(ctx context.Context, c *conn, cfg SessionConfig, p prepared, src *fr
 
 // waitForEnd applies the receive rules until one ends the session, and
 // reports whether the sender was still running then. voiced says the clip
-// holds speech. The sender's completion arrives on sendDone; messages and
-// the first read error arrive from the reader.
+// holds speech. The sender's completion arrives on sendDone, and the time it
+// wrote the frame with the last voiced sample on spoke; messages and the
+// first read error arrive from the reader.
 func waitForEnd(ctx context.Context, cfg SessionConfig, voiced bool, res *SessionResult, msgs <-chan Message,
-	readErr <-chan error, sendDone <-chan error, prog *Progress) (end ending, sending bool) {
+	readErr <-chan error, sendDone <-chan error, spoke <-chan time.Time, prog *Progress) (end ending, sending bool) {
 	sending = true
 	var (
 		lastMsg time.Time
+		spokeAt time.Time // when the last speech frame was written
 		idle    = stoppedTimer()
 		hardCap = stoppedTimer()
 	)
 	defer idle.Stop()
 	defer hardCap.Stop()
+	// speechAnswered reports whether a message came after the last speech
+	// frame was written: only such a message can answer the end of the
+	// speech. The sender hands over that time before it reports its end.
+	speechAnswered := func() bool {
+		if spokeAt.IsZero() {
+			select {
+			case spokeAt = <-spoke:
+			default:
+				return false
+			}
+		}
+		n := len(res.Messages)
+		return n > 0 && res.Messages[n-1].At.After(spokeAt)
+	}
 	// owed reports whether the service still owes this session an answer
 	// (a result, or an error message standing for it): for a queued
-	// utterance, and for a clip with speech as long as nothing has come, since
-	// a service that has sent nothing yet may be running behind rather than
-	// done.
+	// utterance, and for a clip with speech until a message has come after
+	// its end, since a service that answered the first sentences and then
+	// went quiet may be stalled rather than done.
 	owed := func() bool {
 		answers := res.Results + len(res.ServiceErrors)
-		return answers < res.Queued || voiced && answers == 0
+		return answers < res.Queued || voiced && !speechAnswered()
 	}
+	defer func() { end.speechUnanswered = voiced && !speechAnswered() }()
 	// armIdle restarts the idle window from the later of the last message
 	// and the last frame; while results are owed there is none.
 	armIdle := func() {
@@ -339,6 +360,9 @@ func readEnding(res *SessionResult, err error, owed bool) ending {
 		switch {
 		case normal && !owed && res.Queued > 0:
 			return ending{rule: fmt.Sprintf("the service closed the connection normally (%d) after every result", ce.Code)}
+		case normal && res.Queued > 0 && res.Results+len(res.ServiceErrors) >= res.Queued:
+			reason := fmt.Sprintf("the service closed the connection (%s) before it answered the end of the speech", closeText(ce))
+			return ending{rule: "service closed", err: errors.New(reason + ": nothing came after the last speech frame"), reason: reason}
 		case normal:
 			what := fmt.Sprintf("%d of %d results still owed", res.Queued-res.Results-len(res.ServiceErrors), res.Queued)
 			if res.Queued == 0 {
@@ -448,15 +472,16 @@ func openAudio(p prepared, index int) (*frameSource, error) {
 const audioUnreadable = "the clip's audio could not be read from its cache entry"
 
 // send writes the frames on their absolute schedule from start, each write
-// bounded by writeTimeout. Nothing but waiting, clock reads, a timer reset
-// and the write itself happens between frames.
+// bounded by writeTimeout, and hands the time it began writing the frame
+// with the last voiced sample to spoke (buffered). Nothing but waiting,
+// clock reads, a timer reset and the write itself happens between frames.
 //
 // The writes run under no context of their own: coder/websocket registers
 // a cancellation callback on a cancellable context for every write, a cost
 // paid on every frame. A write is ended instead the way the library ends
 // one, by closing the connection: by the watchdog once it has blocked for
 // writeTimeout, or by the end of ctx while it is under way.
-func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p prepared, src *frameSource, start startSignal, res *SessionResult) error {
+func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p prepared, src *frameSource, start startSignal, res *SessionResult, spoke chan<- time.Time) error {
 	defer src.close()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -515,6 +540,7 @@ func send(ctx context.Context, ws *websocket.Conn, writeTimeout time.Duration, p
 		}
 		if i == p.lastVoiced {
 			res.LastSpeechFrameSent = now
+			spoke <- now
 		}
 		if i == p.frames-1 {
 			res.SilenceEnd = now
@@ -561,13 +587,13 @@ func receive(ctx context.Context, ws *websocket.Conn, out chan<- Message, errc c
 }
 
 // classify turns what happened into an Outcome.
-func classify(res *SessionResult, err error) Outcome {
+func classify(res *SessionResult, end ending) Outcome {
 	switch {
-	case err != nil || len(res.ServiceErrors) > 0:
+	case end.err != nil || len(res.ServiceErrors) > 0:
 		return Errored
 	case len(res.Segments) == 0:
 		return Failed
-	case res.Results < res.Queued:
+	case res.Results < res.Queued, end.speechUnanswered:
 		return Incomplete
 	default:
 		return OK
@@ -593,7 +619,10 @@ func reasonFor(res *SessionResult, end ending) string {
 			return "no transcript: every result was empty"
 		}
 	case Incomplete:
-		return "incomplete: fewer results than queued utterances (" + end.rule + ")"
+		if res.Results < res.Queued {
+			return "incomplete: fewer results than queued utterances (" + end.rule + ")"
+		}
+		return "incomplete: no answer came after the last speech frame was sent (" + end.rule + ")"
 	}
 	return ""
 }
