@@ -490,7 +490,11 @@ func (s SLO) Judge(row Row, rounds []Round) []string {
 		}
 		switch {
 		case math.IsInf(v, 1):
-			out = append(out, fmt.Sprintf("%s inf (%d of %d sessions without their final result)", metric, notOK, sessions))
+			their := "their"
+			if notOK == 1 {
+				their = "its"
+			}
+			out = append(out, fmt.Sprintf("%s inf (%d of %d %s without %s final result)", metric, notOK, sessions, plural(sessions, "session"), their))
 		case math.IsNaN(v):
 			out = append(out, metric+" unmeasured (no transcript to time)")
 		default:

@@ -418,7 +418,9 @@ func TestSLOJudgeCountsEverySession(t *testing.T) {
 	// fail<=50% allows them as failures, but not as fast answers.
 	loose, err := ParseSLO("eos_p50<=800ms,eos_p95<=800ms,fail<=50%")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"eos_p95 inf (1 of 4 sessions without their final result)"}, loose.Judge(clean, sloRounds(ok, ok, ok, inc)))
+	assert.Equal(t, []string{"eos_p95 inf (1 of 4 sessions without its final result)"}, loose.Judge(clean, sloRounds(ok, ok, ok, inc)))
+	assert.Equal(t, []string{"eos_p50 inf (1 of 1 session without its final result)", "eos_p95 inf (1 of 1 session without its final result)", "fail 1/1 (1 incomplete)"},
+		loose.Judge(clean, sloRounds(inc)))
 	failed := sloSession(harness.Failed, 0)
 	assert.Equal(t, []string{"eos_p50 inf (3 of 4 sessions without their final result)", "eos_p95 inf (3 of 4 sessions without their final result)", "fail 3/4 (1 incomplete)"},
 		loose.Judge(clean, sloRounds(ok, inc, failed, failed)))
