@@ -76,13 +76,16 @@ func audioSource(cfg Config) string {
 // RecordAudio is the record's "audio" line, written once the clips are
 // ready (after the header, before the first session): what was streamed,
 // as one digest, so two runs can be checked to have streamed the same
-// audio to the same sessions.
+// audio to the same sessions. A capacity search writes it again before
+// each probe that needs more clips than the earlier ones; the last line
+// covers every clip.
 type RecordAudio struct {
 	Kind string `json:"kind"` // "audio"
 	// Source is the audio source, as in the header, with what was learnt
 	// preparing it: "espeak en-us (espeak-ng 1.51)".
 	Source string `json:"source"`
-	// Clips is the number of clips: one per session of the largest level.
+	// Clips is the number of clips: one per session of the largest level
+	// (of a search: the largest probed so far).
 	Clips int `json:"clips"`
 	// SHA256 is ttspool.ClipsDigest of the clips: the SHA-256 of the
 	// audio_sha256 of sessions 0, 1, ... of the largest level, each

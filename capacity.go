@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -355,11 +356,8 @@ func (r *Run) Capacity(ctx context.Context, opt CapacityOptions) (CapacityResult
 		return CapacityResult{}, fmt.Errorf("capacity: no valid range %d..%d to search: pass -search MIN..MAX (or STTBENCH_SEARCH), e.g. -search 1..64", opt.Min, opt.Max)
 	}
 	repeat := max(opt.Repeat, 1)
-	if err := r.setupFor(opt.Max); err != nil {
+	if err := r.setupFor(opt.Min, opt.Max); err != nil {
 		return CapacityResult{}, err
-	}
-	if len(r.clips) < opt.Max {
-		fmt.Fprintf(r.Warn, "sttbench: warning: %d clips were prepared for this run; levels above %d repeat texts, so leaks between their twins go unseen\n", len(r.clips), len(r.clips))
 	}
 	each := opt.Each
 	if each == nil {
@@ -390,25 +388,49 @@ func (r *Run) Capacity(ctx context.Context, opt CapacityOptions) (CapacityResult
 	return res, nil
 }
 
-// setupFor is Setup with clips for the n sessions of the search's largest
-// level: the -concurrency levels do not run beside a search, so they neither
-// size the clips nor count toward the files it needs.
-func (r *Run) setupFor(n int) error {
+// setupFor is Setup for a search from first to top sessions: the open
+// files are checked for top at once, but clips are prepared for first
+// alone, and for each higher probe as the search reaches it (growClips), so
+// that a service that breaks at 20 streams costs 32 clips, not the
+// thousands of a wide range. The -concurrency levels do not run beside a
+// search, so they neither size the clips nor count toward the files.
+func (r *Run) setupFor(first, top int) error {
 	r.setupOnce.Do(func() {
 		if r.setupErr = CheckOutputs(r.Config); r.setupErr == nil {
 			r.setupErr = r.startRecord()
 		}
 		if r.setupErr == nil {
-			r.setupErr = r.setup(n)
+			r.setupErr = r.setup(top, first)
 		}
 	})
 	return r.setupErr
 }
 
+// growClips prepares clips for a probe of n sessions when the lower probes
+// needed fewer, and records the audio anew: the record's last audio line
+// covers every clip the search streamed.
+func (r *Run) growClips(n int) error {
+	if n <= len(r.clips) {
+		return nil
+	}
+	clips, err := r.prepareClips(n)
+	debug.FreeOSMemory() // as setup does, before any session streams
+	if err != nil {
+		return err
+	}
+	r.clips = clips
+	r.recordAudio()
+	return nil
+}
+
 // capacityProbe runs one level of the search and judges it.
 func (r *Run) capacityProbe(ctx context.Context, n, repeat int, slo SLO) CapacityProbe {
 	left := repeat
-	row, err := r.Level(ctx, n, LevelOptions{More: func() bool { left--; return left >= 0 }})
+	err := r.growClips(n)
+	var row Row
+	if err == nil {
+		row, err = r.Level(ctx, n, LevelOptions{More: func() bool { left--; return left >= 0 }})
+	}
 	p := CapacityProbe{Level: n, Rounds: row.Rounds, Saturated: row.ClientSaturated}
 	if err != nil {
 		p.Verdict = VerdictIncomplete

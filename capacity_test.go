@@ -2,6 +2,7 @@ package sttbench
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -144,6 +145,33 @@ func TestCapacityFindsTheModelledLimit(t *testing.T) {
 	require.Len(t, rec.Capacity, 1)
 	assert.Equal(t, res.Answer, rec.Capacity[0].AnswerLine())
 	assert.Equal(t, levels, rec.Levels)
+
+	// Clips are prepared as the probes reach them, not for all of -search:
+	// an audio line for the first probe and for each higher one after it.
+	var grown []int
+	for _, n := range levels {
+		if len(grown) == 0 || n > grown[len(grown)-1] {
+			grown = append(grown, n)
+		}
+	}
+	assert.Equal(t, grown, audioLineClips(t, cfg.Record))
+	require.NotNil(t, rec.Audio)
+	assert.Equal(t, slices.Max(levels), rec.Audio.Clips, "the last audio line covers every clip streamed")
+}
+
+// audioLineClips is the clip count of each audio line of a record, in order.
+func audioLineClips(t *testing.T, path string) []int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var clips []int
+	for line := range strings.Lines(string(data)) {
+		var a RecordAudio
+		if json.Unmarshal([]byte(line), &a) == nil && a.Kind == "audio" {
+			clips = append(clips, a.Clips)
+		}
+	}
+	return clips
 }
 
 // A service that goes down during a search has shown nothing of its

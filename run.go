@@ -105,7 +105,7 @@ func (r *Run) Setup() error {
 			r.setupErr = r.startRecord()
 		}
 		if r.setupErr == nil {
-			r.setupErr = r.setup(r.clipsNeeded())
+			r.setupErr = r.setup(r.clipsNeeded(), r.clipsNeeded())
 		}
 		if r.setupErr == nil {
 			r.setupErr = r.checkClipsFit()
@@ -136,9 +136,10 @@ func (r *Run) startRecord() error {
 	return nil
 }
 
-// setup starts the services and prepares clips for a level of n sessions.
-func (r *Run) setup(sessions int) error {
-	if peak := r.peakOf(sessions); peak.sessions > 0 {
+// setup starts the services and prepares clips for a level of sessions
+// sessions; the open files are checked for a level of peak sessions.
+func (r *Run) setup(peak, sessions int) error {
+	if peak := r.peakOf(peak); peak.sessions > 0 {
 		if err := checkFileLimit(peak, isEmbedded(r.Config.STTURL)); err != nil {
 			return err
 		}
@@ -452,7 +453,7 @@ func (r *Run) Rounds(n int) []Round {
 // Probe streams the single verbose session of -probe, writing its timeline
 // and verdict to w.
 func (r *Run) Probe(w io.Writer) (harness.SessionResult, error) {
-	r.setupOnce.Do(func() { r.setupErr = r.setup(1) })
+	r.setupOnce.Do(func() { r.setupErr = r.setup(1, 1) })
 	if r.setupErr != nil {
 		return harness.SessionResult{}, r.setupErr
 	}
