@@ -245,8 +245,9 @@ func (r *Run) Arrivals(ctx context.Context, opt LevelOptions) (LoadRow, error) {
 }
 
 // Load runs the run's open load model (soak or arrivals) once, for its
-// duration. Session k speaks clip k, cycling through the texts. Each
-// session is a harness.RunSession on its own schedule; the sessions that
+// duration, from -start-at when it is set. Session k speaks clip k,
+// cycling through the texts. Each session is a harness.RunSession on its
+// own schedule; the sessions that
 // started in one minute of the run make one round of the run's level,
 // recorded as soon as every one of them has ended. The sessions started
 // before the duration ran out are waited for. It returns the row of the
@@ -277,7 +278,11 @@ func (r *Run) Load(ctx context.Context, opt LevelOptions) (row LoadRow, err erro
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(r.ctx, cancel)()
-	r.pause(ctx)
+	if r.Config.StartAt.IsZero() {
+		r.pause(ctx)
+	} else if err := r.startAtAhead("preparing the audio"); err != nil {
+		return LoadRow{}, err
+	}
 
 	var prog harness.Progress
 	rctx, stopRender := context.WithCancel(ctx)
@@ -301,8 +306,17 @@ func (r *Run) Load(ctx context.Context, opt LevelOptions) (row LoadRow, err erro
 		// starting it never makes it late.
 		lead = 100 * time.Millisecond
 	}
+	// Under -start-at the run begins then, so that load hosts each running
+	// a share of the load run together; else at once.
+	origin := time.Now().Add(lead)
+	if at := r.Config.StartAt; !at.IsZero() {
+		sleepUntil(ctx, at.Add(-lead))
+		if origin = time.Now().Add(lead); origin.Before(at) {
+			origin = at
+		}
+	}
 	minute := cmp.Or(r.loadMinute, time.Minute)
-	l := &openLoad{origin: time.Now().Add(lead).Round(0), minute: minute,
+	l := &openLoad{origin: origin.Round(0), minute: minute,
 		minutes: int((p.Duration + minute - 1) / minute), pending: map[int]time.Time{}}
 	l.end = l.origin.Add(p.Duration)
 	cfg := r.sessionConfig()
@@ -734,6 +748,20 @@ func sameLoad(a, b LoadParams) error {
 		return fmt.Errorf("ran %s, record 1 ran %s: only records of one run merge", a.describe(), b.describe())
 	}
 	return nil
+}
+
+// sleepUntil waits until t or until ctx ends.
+func sleepUntil(ctx context.Context, t time.Time) {
+	wait := time.Until(t)
+	if wait <= 0 {
+		return
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+	}
 }
 
 // stoppedTimer is a timer that has not fired, ready for Reset.

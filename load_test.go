@@ -53,6 +53,7 @@ func TestLoadFlagsAreCheckedBeforeAnythingRuns(t *testing.T) {
 		{"a capacity search with a soak", map[string]string{"load": "soak", "concurrency": "4", "duration": "1m", "slo": "wer<=5", "search": "1..8"}, []string{"-slo", "-search", "probes -load ramp levels, not -load soak"}},
 		{"a capacity search with arrivals", map[string]string{"load": "arrivals", "duration": "1m", "rate": "1", "slo": "wer<=5", "search": "1..8"}, []string{"-search", "not -load arrivals"}},
 		{"arrivals with levels", map[string]string{"load": "arrivals", "duration": "1m", "rate": "1", "concurrency": "8"}, []string{"-concurrency", `"8"`, "-rate sets the load", "drop -concurrency"}},
+		{"a soak with a slot", map[string]string{"load": "soak", "concurrency": "4", "duration": "1m", "start-at": "2030-01-02T15:04:05Z", "slot": "90s"}, []string{"-slot", "STTBENCH_SLOT", "runs once, for -duration, from -start-at", "drop -slot"}},
 		{"bad arrival seed", map[string]string{"load": "arrivals", "duration": "1m", "rate": "1", "arrival-seed": "-3"}, []string{"-arrival-seed", "integer >= 0"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -341,6 +342,28 @@ func TestSoakKeepsNInFlight(t *testing.T) {
 			}
 		}
 		assert.True(t, rep.LoadRows[3].ProcessCPUPct.Valid(), "the total's process_cpu_pct")
+	}
+}
+
+// TestSoakStartsAtStartAt: under -start-at a soak waits for it, so that
+// load hosts each running a share of the load start together.
+func TestSoakStartsAtStartAt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams speech in real time")
+	}
+	t.Parallel()
+	cfg := loadConfig(t, "", 1, LoadParams{Model: LoadSoak, Concurrency: 1, Duration: 2 * time.Second, ArrivalSeed: 1})
+	// Far enough ahead for setup on a busy machine, as for a shard.
+	cfg.StartAt = time.Now().Add(15 * time.Second).Truncate(time.Second)
+	r, total := runLoad(t, cfg, 2*time.Second)
+	rounds := r.Rounds(1)
+	require.Len(t, rounds, 1)
+	assert.False(t, rounds[0].Level.Start.Before(cfg.StartAt), "began %v before -start-at", cfg.StartAt.Sub(rounds[0].Level.Start))
+	sessions := sessionsOf(r, 1)
+	require.NotEmpty(t, sessions)
+	assert.Equal(t, len(sessions), total.Total)
+	for _, s := range sessions {
+		assert.False(t, s.DialStart.Before(cfg.StartAt), "session %d dialed %v before -start-at", s.Index, cfg.StartAt.Sub(s.DialStart))
 	}
 }
 

@@ -59,7 +59,7 @@ var Options = []Option{
 	{Name: "fail-max", Env: "STTBENCH_FAIL_MAX", Default: "0", Usage: "TestGate: most failed or errored sessions per level"},
 	{Name: "eos-p95-max", Env: "STTBENCH_EOS_P95_MAX", Usage: "TestGate: highest acceptable EOS p95 (e.g. 800ms; empty: off)"},
 	{Name: "shard", Env: "STTBENCH_SHARD", Usage: "run shard `I/N` (0-based) of a run split over N load hosts: the sessions i with i % N == I of each level (empty: off)"},
-	{Name: "start-at", Env: "STTBENCH_START_AT", Usage: "RFC 3339 time the first round starts (the run waits), later rounds one -slot apart, so that shards run each level together (empty: at once)"},
+	{Name: "start-at", Env: "STTBENCH_START_AT", Usage: "RFC 3339 time the first round starts (the run waits), later rounds one -slot apart, so that shards run each level together; -load soak and arrivals start then (empty: at once)"},
 	{Name: "slot", Env: "STTBENCH_SLOT", Usage: "with -start-at: time from one round's start to the next, the same for every shard (empty: derived per level from the timeouts, the level pause and the longest text)"},
 	{Name: "load", Env: "STTBENCH_LOAD", Default: "ramp", Usage: "load model: `ramp` (each -concurrency level in turn), `soak` (-concurrency sessions kept in flight for -duration), `arrivals` (Poisson arrivals at -rate for -duration)"},
 	{Name: "duration", Env: "STTBENCH_DURATION", Usage: "-load soak and arrivals: how long to keep sessions in flight or arriving (e.g. 10m); required with them"},

@@ -86,7 +86,10 @@ func parseShardConfig(c *Config, value func(string) string, bad func(name, msg s
 		bad("shard", "-probe runs one session on its own; drop -shard (or -probe)")
 	}
 	if c.ShardCount > 0 && c.Load.open() {
-		bad("shard", "shards split the levels of -load ramp; for -load "+c.Load.Model+" run each load host unsharded with its share of the load (its own -concurrency or -rate)")
+		bad("shard", "shards split the levels of -load ramp; for -load "+c.Load.Model+" run each load host unsharded with its share of the load (its own -concurrency or -rate), all with one -start-at")
+	}
+	if c.Slot > 0 && c.Load.open() {
+		bad("slot", "spaces the rounds of -load ramp levels; -load "+c.Load.Model+" runs once, for -duration, from -start-at (drop -slot)")
 	}
 }
 
@@ -214,7 +217,8 @@ func clipBound(text string) time.Duration {
 // under -slot the longest clip of each level, its trailing silence, the
 // idle timeout and the level pause within the slot.
 func (r *Run) checkClipsFit() error {
-	if r.Config.StartAt.IsZero() {
+	// An open model runs from -start-at for its duration, in no slots.
+	if r.Config.StartAt.IsZero() || r.Config.Load.open() {
 		return nil
 	}
 	for _, n := range r.Config.Levels {
