@@ -137,6 +137,12 @@ func (r *Run) prepareRecordings(sessions int) ([]ttspool.Clip, error) {
 	if r.Config.Shuffle {
 		utts = corpus.Shuffle(utts, r.Config.ShuffleSeed)
 	}
+	if r.Config.Load.open() {
+		// An open model's sessions cycle through every recording (and a
+		// soak needs one per session it keeps in flight), not through as
+		// many as there are built-in texts.
+		sessions = max(len(utts), r.Config.Load.Concurrency, 1)
+	}
 	used := utts[:min(sessions, len(utts))]
 	for _, w := range corpus.Duplicates(used) {
 		fmt.Fprintf(r.Warn, "sttbench: warning: %s\n", w)

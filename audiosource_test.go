@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -165,6 +166,58 @@ func TestRecordingsEndToEnd(t *testing.T) {
 	_, _, audio2, header2, _ := run(func(c *Config) { c.Manifest = manifestPath })
 	assert.Equal(t, "manifest "+manifestPath, header2["audio_source"])
 	assert.Equal(t, audio.SHA256, audio2.SHA256)
+}
+
+// TestOpenLoadCyclesThroughEveryRecording: a soak or arrivals run over
+// recordings prepares each recording once, however many there are beside
+// the built-in texts, so that its sessions cycle through all of them.
+func TestOpenLoadCyclesThroughEveryRecording(t *testing.T) {
+	t.Parallel()
+	builtin, err := LoadTexts("")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	var texts []string
+	for i := range len(builtin) + 2 {
+		text := fmt.Sprintf("recording number %d", i)
+		texts = append(texts, text)
+		name := fmt.Sprintf("utt%03d", i)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".wav"), voiceRecording(text), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".txt"), []byte(text+"\n"), 0o644))
+	}
+	for _, tt := range []struct {
+		name  string
+		files int
+		load  LoadParams
+	}{
+		{"more recordings than built-in texts", len(texts), LoadParams{Model: LoadArrivals, Rate: 1, Duration: time.Minute, ArrivalSeed: 1}},
+		{"fewer recordings than built-in texts", 3, LoadParams{Model: LoadSoak, Concurrency: 2, Duration: time.Minute, ArrivalSeed: 1}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sub := t.TempDir()
+			for i := range tt.files {
+				for _, ext := range []string{".wav", ".txt"} {
+					data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("utt%03d", i)+ext))
+					require.NoError(t, err)
+					require.NoError(t, os.WriteFile(filepath.Join(sub, fmt.Sprintf("utt%03d", i)+ext), data, 0o644))
+				}
+			}
+			cfg := testConfig(t, "", max(tt.load.Concurrency, 1))
+			cfg.Audio, cfg.Load = sub, tt.load
+			if tt.load.Model == LoadArrivals {
+				cfg.Levels = []int{0}
+			}
+			r := NewRun(t.Context(), cfg)
+			var warnings bytes.Buffer
+			r.Warn = &warnings
+			defer r.Finish(&bytes.Buffer{})
+			require.NoError(t, r.Setup())
+			require.Len(t, r.clips, tt.files, "one clip per recording")
+			for i, c := range r.clips {
+				assert.Equal(t, texts[i], c.Text)
+			}
+			assert.NotContains(t, warnings.String(), "texts repeat")
+		})
+	}
 }
 
 // TestRecordingsErrorsBeforeStreaming: a bad manifest line or a missing

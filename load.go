@@ -492,6 +492,7 @@ func (l *openLoad) sessionsOf(m int) []harness.SessionResult {
 // clipsNeeded is how many clips the run prepares: one per session of its
 // largest level; for an open model every reference text (sessions cycle
 // through them), and at least one per session a soak keeps in flight.
+// Recordings are counted once they are listed (prepareRecordings).
 func (r *Run) clipsNeeded() int {
 	if r.Config.Load.open() {
 		if all, err := LoadTexts(r.Config.Texts); err == nil {
