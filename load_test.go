@@ -156,6 +156,26 @@ func TestInFlightFromSessionTimes(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// TestLateArrivalsAreJudgedByTheRunsFrame: the note on sessions that
+// began late says "more than one frame" of the run's own -frame.
+func TestLateArrivalsAreJudgedByTheRunsFrame(t *testing.T) {
+	t.Parallel()
+	o := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	load := LoadParams{Model: LoadArrivals, Rate: 1, Duration: time.Minute, ArrivalSeed: 1}
+	report := func(frame, late time.Duration) string {
+		s := harness.SessionResult{Frame: frame, Outcome: harness.OK, Scheduled: o.Add(time.Second),
+			DialStart: o.Add(time.Second + late), Ended: o.Add(5 * time.Second)}
+		round := Round{Level: harness.LevelResult{Sessions: []harness.SessionResult{s}, Start: o, End: o.Add(time.Minute)}}
+		var out bytes.Buffer
+		_, err := ReportRun(&out, load, []int{0}, map[int][]Round{0: {round}})
+		require.NoError(t, err)
+		return out.String()
+	}
+	assert.NotContains(t, report(time.Second, 300*time.Millisecond), "fell behind", "300 ms is less than a 1 s frame")
+	assert.Contains(t, report(20*time.Millisecond, 50*time.Millisecond), "more than one 20ms frame")
+	assert.Contains(t, report(0, 150*time.Millisecond), "more than one 100ms frame", "a record without frames sent 100 ms ones")
+}
+
 func TestRecordsOfDifferentLoadModelsDoNotMerge(t *testing.T) {
 	t.Parallel()
 	soak := &Record{Header: RecordHeader{Levels: []int{2}, Load: LoadParams{Model: LoadSoak, Concurrency: 2, Duration: time.Minute}}}
