@@ -93,6 +93,14 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	if *plotsDir != "" {
+		// Every record, not just the first: -compare draws them all.
+		for i, rec := range recs {
+			if m := rec.Header.Load.Model; m != "" && m != sttbench.LoadRamp {
+				return fmt.Errorf("-plots draws figures against concurrency, which the -load %s record %s does not vary: leave -plots out, or leave that record out", m, fs.Arg(i))
+			}
+		}
+	}
 	names := recordNames(fs.Args())
 	var runs []plots.Run
 	if *compare {
@@ -139,9 +147,6 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "results written to %s\n", csv)
 		}
 		runs = append(runs, plots.FromRecord("", rec, rep.Rows))
-	}
-	if *plotsDir != "" && len(recs) > 0 && recs[0].Header.Load.Model != "" && recs[0].Header.Load.Model != sttbench.LoadRamp {
-		return fmt.Errorf("-plots draws figures against concurrency, which a -load %s record does not vary", recs[0].Header.Load.Model)
 	}
 	if *plotsDir != "" {
 		files, err := plots.Write(*plotsDir, runs, plots.Options{EOSBound: eosBound})

@@ -101,6 +101,8 @@ func TestReportPlotErrors(t *testing.T) {
 	writeRun(t, good, time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC), 300*time.Millisecond, nil)
 	file := filepath.Join(dir, "file")
 	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	soak := filepath.Join(dir, "soak.jsonl")
+	writeSoak(t, soak, time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC))
 	for _, tt := range []struct {
 		name string
 		args []string
@@ -111,6 +113,8 @@ func TestReportPlotErrors(t *testing.T) {
 		{"compare one record", []string{"report", "-compare", good}, "-compare needs two or more records"},
 		{"compare with a CSV", []string{"report", "-compare", "-output", filepath.Join(dir, "x.csv"), good, good}, "-output with -compare"},
 		{"bad bound", []string{"report", "-eos-p95-max", "fast", good}, "invalid -eos-p95-max"},
+		{"plots of a soak", []string{"report", "-plots", filepath.Join(dir, "p"), soak}, "-load soak record " + soak + " does not vary"},
+		{"compare with a soak second", []string{"report", "-compare", "-plots", filepath.Join(dir, "p"), good, soak}, "-load soak record " + soak + " does not vary"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
@@ -120,6 +124,19 @@ func TestReportPlotErrors(t *testing.T) {
 			assert.Empty(t, stdout.String(), "checked before anything is reported")
 		})
 	}
+}
+
+// writeSoak writes the record of a one-minute soak of one session.
+func writeSoak(t *testing.T, path string, start time.Time) {
+	t.Helper()
+	rw, err := sttbench.CreateRecord(path, sttbench.RecordHeader{Normalizer: sttbench.NormalizerVersion, Start: start, Levels: []int{1},
+		Load: sttbench.LoadParams{Model: sttbench.LoadSoak, Concurrency: 1, Duration: time.Minute}})
+	require.NoError(t, err)
+	eos := start.Add(2 * time.Second)
+	s := harness.SessionResult{Reference: "one two three", Outcome: harness.OK, DialStart: start, Start: start, EOS: eos, Ended: eos.Add(time.Second),
+		FinalResult: eos.Add(300 * time.Millisecond), Queued: 1, Results: 1, Segments: []string{"one two three"}, AudioDuration: 3 * time.Second}
+	require.NoError(t, rw.WriteRound(1, sttbench.Round{Level: harness.LevelResult{Concurrency: 1, Sessions: []harness.SessionResult{s}, Start: start, End: start.Add(time.Minute)}}))
+	require.NoError(t, rw.Close())
 }
 
 // writeSearch writes the record of a capacity search: writeRun's levels,
