@@ -123,6 +123,8 @@ func parseLoad(value func(string) string, c *Config, bad func(name, msg string))
 		bad("arrival-seed", "must be an integer >= 0")
 	}
 	p.ArrivalSeed = seed
+	// Outside arrivals a seed schedules nothing: refused, not ignored.
+	seedGiven := strings.TrimSpace(value("arrival-seed")) != builtinDefault("arrival-seed")
 	switch p.Model {
 	case LoadRamp:
 		if dur != "" {
@@ -130,6 +132,9 @@ func parseLoad(value func(string) string, c *Config, bad func(name, msg string))
 		}
 		if rate != "" {
 			bad("rate", "applies to -load arrivals only (drop -rate, or add -load arrivals)")
+		}
+		if seedGiven && err == nil {
+			bad("arrival-seed", "applies to -load arrivals only (drop -arrival-seed)")
 		}
 	case LoadSoak, LoadArrivals:
 		d, err := time.ParseDuration(dur)
@@ -149,6 +154,9 @@ func parseLoad(value func(string) string, c *Config, bad func(name, msg string))
 	case LoadSoak:
 		if rate != "" {
 			bad("rate", "applies to -load arrivals only; a soak keeps -concurrency sessions in flight (drop -rate)")
+		}
+		if seedGiven && err == nil {
+			bad("arrival-seed", "applies to -load arrivals only; a soak starts each session as the one before ends (drop -arrival-seed)")
 		}
 		if c.Levels != nil && len(c.Levels) != 1 {
 			bad("concurrency", "-load soak keeps one number of sessions in flight: give exactly one value, e.g. -concurrency 20")
@@ -746,6 +754,13 @@ func sameLoad(a, b LoadParams) error {
 	}
 	if b.Model == "" {
 		b.Model = LoadRamp
+	}
+	// Only arrivals use their seed.
+	if a.Model != LoadArrivals {
+		a.ArrivalSeed = 0
+	}
+	if b.Model != LoadArrivals {
+		b.ArrivalSeed = 0
 	}
 	if a != b {
 		return fmt.Errorf("ran %s, record 1 ran %s: only records of one run merge", a.describe(), b.describe())

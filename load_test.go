@@ -54,6 +54,8 @@ func TestLoadFlagsAreCheckedBeforeAnythingRuns(t *testing.T) {
 		{"a capacity search with arrivals", map[string]string{"load": "arrivals", "duration": "1m", "rate": "1", "slo": "wer<=5", "search": "1..8"}, []string{"-search", "not -load arrivals"}},
 		{"arrivals with levels", map[string]string{"load": "arrivals", "duration": "1m", "rate": "1", "concurrency": "8"}, []string{"-concurrency", `"8"`, "-rate sets the load", "drop -concurrency"}},
 		{"a soak with a slot", map[string]string{"load": "soak", "concurrency": "4", "duration": "1m", "start-at": "2030-01-02T15:04:05Z", "slot": "90s"}, []string{"-slot", "STTBENCH_SLOT", "runs once, for -duration, from -start-at", "drop -slot"}},
+		{"a soak with an arrival seed", map[string]string{"load": "soak", "concurrency": "4", "duration": "1m", "arrival-seed": "7"}, []string{"-arrival-seed", `"7"`, "STTBENCH_ARRIVAL_SEED", "arrivals only", "drop -arrival-seed"}},
+		{"ramp with an arrival seed", map[string]string{"arrival-seed": "7"}, []string{"-arrival-seed", "arrivals only"}},
 		{"bad arrival seed", map[string]string{"load": "arrivals", "duration": "1m", "rate": "1", "arrival-seed": "-3"}, []string{"-arrival-seed", "integer >= 0"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,6 +187,9 @@ func TestRecordsOfDifferentLoadModelsDoNotMerge(t *testing.T) {
 	assert.Contains(t, err.Error(), "record 2 ran ramp, record 1 ran soak")
 	_, err = MergeRecords([]*Record{ramp, {Header: RecordHeader{Levels: []int{2}, Load: LoadParams{Model: LoadRamp}}}}, MergeOptions{})
 	assert.NoError(t, err, "a record without a load model ran the ramp")
+	seeded := &Record{Header: RecordHeader{Levels: []int{2}, Load: LoadParams{Model: LoadSoak, Concurrency: 2, Duration: time.Minute, ArrivalSeed: 7}}}
+	_, err = MergeRecords([]*Record{soak, seeded}, MergeOptions{})
+	assert.NoError(t, err, "a soak does not use its arrival seed")
 }
 
 // loadConfig is testConfig for an open load model.
