@@ -108,6 +108,12 @@ func (p LoadParams) describe() string {
 	return "ramp"
 }
 
+// soakRetry is the shortest time from the start of one of a soak's
+// sessions to the start of the one that replaces it. A session with speech
+// lasts longer (its clip and trailing silence), so only sessions that
+// failed at once wait.
+const soakRetry = time.Second
+
 // maxArrivals bounds the sessions of one arrivals run: about three times
 // what one host drives in an hour at 1000 concurrent 10 s sessions.
 const maxArrivals = 1_000_000
@@ -255,9 +261,9 @@ func (r *Run) Arrivals(ctx context.Context, opt LevelOptions) (LoadRow, error) {
 // Load runs the run's open load model (soak or arrivals) once, for its
 // duration, from -start-at when it is set. Session k speaks clip k,
 // cycling through the texts. Each session is a harness.RunSession on its
-// own schedule; the sessions that
-// started in one minute of the run make one round of the run's level,
-// recorded as soon as every one of them has ended. The sessions started
+// own schedule; the sessions that started in one minute of the run make
+// one round of the run's level, recorded as soon as every one of them has
+// ended. The sessions started
 // before the duration ran out are waited for. It returns the row of the
 // whole run. An interrupted run keeps the minutes completed before the
 // interrupt and returns an error. opt.More is not used: the model runs
@@ -339,7 +345,14 @@ func (r *Run) Load(ctx context.Context, opt LevelOptions) (row LoadRow, err erro
 					if !ok {
 						return
 					}
-					l.finish(k, harness.RunSessionProgress(ctx, cfg, clip(k), k, time.Now(), &prog))
+					began := time.Now()
+					l.finish(k, harness.RunSessionProgress(ctx, cfg, clip(k), k, began, &prog))
+					// A session that failed at once (the service is down or
+					// refuses connections) is replaced no sooner than
+					// soakRetry after it began: a service down for a minute
+					// then costs a failed session a second for each one kept
+					// in flight, not tens of thousands of dials.
+					sleepUntil(ctx, began.Add(soakRetry))
 				}
 			})
 		}

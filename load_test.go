@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sttbench/sttbench/harness"
+	"github.com/sttbench/sttbench/internal/refstt"
 	"github.com/sttbench/sttbench/wer"
 )
 
@@ -372,6 +373,36 @@ func TestSoakKeepsNInFlight(t *testing.T) {
 
 // TestSoakStartsAtStartAt: under -start-at a soak waits for it, so that
 // load hosts each running a share of the load start together.
+// A soak against a service that went down records a failed session per
+// second for each one it keeps in flight, each saying why, rather than
+// redialing as fast as the dials fail.
+func TestSoakAgainstAServiceThatIsDownPacesItsRetries(t *testing.T) {
+	t.Parallel()
+	srv, err := refstt.Listen("127.0.0.1:0", refstt.Config{})
+	require.NoError(t, err)
+	cfg := loadConfig(t, "", 1, LoadParams{Model: LoadSoak, Concurrency: 2, Duration: 3 * time.Second, ArrivalSeed: 1})
+	cfg.STTURL = srv.URL()
+	r := NewRun(t.Context(), cfg)
+	r.Warn = &bytes.Buffer{}
+	r.loadMinute = 3 * time.Second
+	t.Cleanup(func() { r.Finish(&bytes.Buffer{}) })
+	require.NoError(t, r.Setup(), "the service is up for the preflight")
+	srv.Close()
+	total, err := r.Load(t.Context(), LevelOptions{})
+	require.NoError(t, err)
+
+	sessions := sessionsOf(r, 2)
+	// 3 s at one start a second for each of 2 slots: 6, and a seventh or
+	// eighth on a slow machine at most; unpaced, it was thousands.
+	assert.GreaterOrEqual(t, len(sessions), 2)
+	assert.LessOrEqual(t, len(sessions), 8, "retries are paced")
+	assert.Equal(t, len(sessions), total.Total)
+	for _, s := range sessions {
+		assert.Equal(t, harness.Errored, s.Outcome, "session %d", s.Index)
+		assert.Contains(t, s.Err, "dial", "session %d says why", s.Index)
+	}
+}
+
 func TestSoakStartsAtStartAt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("streams speech in real time")
