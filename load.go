@@ -331,7 +331,7 @@ func (r *Run) Load(ctx context.Context, opt LevelOptions) (row LoadRow, err erro
 	}
 	minute := cmp.Or(r.loadMinute, time.Minute)
 	l := &openLoad{origin: origin.Round(0), minute: minute,
-		minutes: int((p.Duration + minute - 1) / minute), pending: map[int]time.Time{}}
+		minutes: int((p.Duration + minute - 1) / minute), pending: map[int]time.Time{}, scheduled: len(schedule)}
 	l.end = l.origin.Add(p.Duration)
 	cfg := r.sessionConfig()
 	clip := func(k int) ttspool.Clip { return r.clips[k%len(r.clips)] }
@@ -432,6 +432,10 @@ type openLoad struct {
 	minute  time.Duration
 	minutes int
 
+	// scheduled is the number of arrivals the schedule launches; 0 for a
+	// soak, whose launches stop at the end.
+	scheduled int
+
 	mu       sync.Mutex
 	launched int
 	pending  map[int]time.Time // launch time of the sessions running
@@ -474,7 +478,9 @@ func (l *openLoad) windowEnd(m int) time.Time {
 
 // ready reports whether every session that may start in minute m has
 // ended: the minute is over and no session launched before its end still
-// runs (a session starts after its launch).
+// runs (a session starts after its launch). The last minute also holds
+// the arrivals a lagging launcher starts after the end, so it waits for
+// every scheduled one to be launched and to end.
 func (l *openLoad) ready(m int, now time.Time) bool {
 	e := l.windowEnd(m)
 	if now.Before(e) {
@@ -482,6 +488,9 @@ func (l *openLoad) ready(m int, now time.Time) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if m == l.minutes-1 && (l.launched < l.scheduled || len(l.pending) > 0) {
+		return false
+	}
 	for _, at := range l.pending {
 		if at.Before(e) {
 			return false

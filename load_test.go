@@ -159,6 +159,29 @@ func TestInFlightFromSessionTimes(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// The last minute of an arrivals run holds the arrivals a lagging
+// launcher started after the duration ran out: it is not recorded (and the
+// run not ended) while one is still to be launched or still running.
+func TestTheLastMinuteWaitsForEveryScheduledArrival(t *testing.T) {
+	t.Parallel()
+	o := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := &openLoad{origin: o, end: o.Add(90 * time.Second), minute: time.Minute, minutes: 2,
+		pending: map[int]time.Time{}, scheduled: 3}
+	after := l.end.Add(time.Second)
+	l.launched = 2
+	assert.True(t, l.ready(0, after), "an earlier minute waits for the sessions launched in it alone")
+	assert.False(t, l.ready(1, after), "an arrival is still to be launched")
+	l.launched, l.pending[2] = 3, l.end.Add(200*time.Millisecond) // launched late, still running
+	assert.False(t, l.ready(1, after), "a late arrival still runs")
+	delete(l.pending, 2)
+	assert.True(t, l.ready(1, after))
+	assert.False(t, l.ready(1, l.end.Add(-time.Second)), "not before the end")
+
+	soak := &openLoad{origin: o, end: o.Add(time.Minute), minute: time.Minute, minutes: 1, pending: map[int]time.Time{}}
+	soak.launched = 5
+	assert.True(t, soak.ready(0, soak.end), "a soak's launches stop at the end")
+}
+
 // TestLateArrivalsAreJudgedByTheRunsFrame: the note on sessions that
 // began late says "more than one frame" of the run's own -frame.
 func TestLateArrivalsAreJudgedByTheRunsFrame(t *testing.T) {
