@@ -60,5 +60,5 @@ func arrivalsPeak(rate float64, schedule []time.Duration, lifetime time.Duration
 	}
 	return streamPeak{most, fmt.Sprintf("-load arrivals -rate %g may have %d sessions in flight at once (the most arrivals of its schedule within %v, the longest a session may last), which",
 		rate, most, lifetime.Round(time.Second)),
-		"run several load hosts, each at a share of the rate"}
+		"run several load hosts, each at a share of the rate with its own -arrival-seed"}
 }

@@ -54,6 +54,10 @@ type LoadParams struct {
 	Rate float64 `json:"rate,omitempty"`
 	// ArrivalSeed seeds the arrival schedule.
 	ArrivalSeed uint64 `json:"arrival_seed,omitempty"`
+	// Hosts is, in a report merged from the records of several load hosts
+	// each running a share of an arrivals run, their number; Rate is then
+	// the sum of theirs. Zero in a record.
+	Hosts int `json:"hosts,omitempty"`
 }
 
 // open reports whether the model runs sessions on their own schedules
@@ -102,8 +106,11 @@ func (p LoadParams) describe() string {
 		if p.Rate == 1 {
 			unit = "session/s"
 		}
-		return fmt.Sprintf("arrivals: %s %s (Poisson, -arrival-seed %d) for %v",
-			strconv.FormatFloat(p.Rate, 'g', -1, 64), unit, p.ArrivalSeed, p.Duration)
+		rate := strconv.FormatFloat(p.Rate, 'g', -1, 64)
+		if p.Hosts > 1 {
+			return fmt.Sprintf("arrivals: %s %s from %d load hosts (Poisson, each its own -arrival-seed) for %v", rate, unit, p.Hosts, p.Duration)
+		}
+		return fmt.Sprintf("arrivals: %s %s (Poisson, -arrival-seed %d) for %v", rate, unit, p.ArrivalSeed, p.Duration)
 	}
 	return "ramp"
 }
@@ -182,7 +189,7 @@ func parseLoad(value func(string) string, c *Config, bad func(name, msg string))
 		// The schedule is built before the run: refuse one no host could run
 		// rather than exhaust its memory building it.
 		if n := r * p.Duration.Seconds(); n > maxArrivals {
-			bad("rate", fmt.Sprintf("-rate %s for -duration %s schedules about %.3g sessions, more than the %d one run can hold; lower -rate or -duration, or run several load hosts, each at a share of the rate", rate, dur, n, maxArrivals))
+			bad("rate", fmt.Sprintf("-rate %s for -duration %s schedules about %.3g sessions, more than the %d one run can hold; lower -rate or -duration, or run several load hosts, each at a share of the rate with its own -arrival-seed", rate, dur, n, maxArrivals))
 		}
 		if strings.TrimSpace(value("concurrency")) != builtinDefault("concurrency") {
 			bad("concurrency", "-load arrivals has no concurrency levels: -rate sets the load, and the concurrency it reaches is measured (drop -concurrency)")
@@ -777,17 +784,38 @@ func sameLoad(a, b LoadParams) error {
 	if b.Model == "" {
 		b.Model = LoadRamp
 	}
-	// Only arrivals use their seed.
-	if a.Model != LoadArrivals {
-		a.ArrivalSeed = 0
+	// Only arrivals use their seed; and arrivals split over load hosts
+	// run a share of the rate each, with a seed of their own.
+	na, nb := a, b
+	na.ArrivalSeed, nb.ArrivalSeed = 0, 0
+	if a.Model == LoadArrivals && b.Model == LoadArrivals {
+		na.Rate, nb.Rate = 0, 0
 	}
-	if b.Model != LoadArrivals {
-		b.ArrivalSeed = 0
-	}
-	if a != b {
+	if na != nb {
 		return fmt.Errorf("ran %s, record 1 ran %s: only records of one run merge", a.describe(), b.describe())
 	}
 	return nil
+}
+
+// mergeArrivals is the load of arrivals records merged from several load
+// hosts, each of which ran a share of the rate: their rates add up. Two
+// hosts with one seed ran one schedule, so their sessions arrived together
+// rather than as one Poisson process; the warnings say so.
+func mergeArrivals(recs []*Record) (LoadParams, []string) {
+	out := recs[0].Header.Load
+	out.Rate, out.Hosts = 0, len(recs)
+	var warnings []string
+	bySeed := map[uint64]int{}
+	for i, r := range recs {
+		out.Rate += r.Header.Load.Rate
+		seed := r.Header.Load.ArrivalSeed
+		if j, ok := bySeed[seed]; ok {
+			warnings = append(warnings, fmt.Sprintf("records %d and %d ran the same arrival schedule (-arrival-seed %d): their sessions arrived in step, not as one Poisson process of the summed rate; give each load host its own -arrival-seed", j+1, i+1, seed))
+			continue
+		}
+		bySeed[seed] = i
+	}
+	return out, warnings
 }
 
 // sleepUntil waits until t or until ctx ends.

@@ -202,6 +202,37 @@ func TestLateArrivalsAreJudgedByTheRunsFrame(t *testing.T) {
 	assert.Contains(t, report(0, 150*time.Millisecond), "more than one 100ms frame", "a record without frames sent 100 ms ones")
 }
 
+// Arrivals split over load hosts run a share of the rate each, with a seed
+// of their own: their records merge into one run of the summed rate, and
+// two hosts that ran one schedule are named.
+func TestArrivalsFromSeveralLoadHostsMerge(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	host := func(name string, rate float64, seed uint64) *Record {
+		s := harness.SessionResult{Index: 0, Reference: "a b.", Segments: []string{"a b"}, Outcome: harness.OK}
+		return &Record{Header: RecordHeader{Host: name, Start: start, Levels: []int{0},
+			Load: LoadParams{Model: LoadArrivals, Rate: rate, Duration: time.Minute, ArrivalSeed: seed}},
+			Levels: []int{0}, ByLevel: map[int][]Round{0: {{Level: harness.LevelResult{Sessions: []harness.SessionResult{s}}}}}}
+	}
+	merged, err := MergeRecords([]*Record{host("a", 2, 1), host("b", 3, 2)}, MergeOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, merged.Gaps)
+	assert.Equal(t, 5.0, merged.Header.Load.Rate, "the hosts' rates add up")
+	assert.Equal(t, "arrivals: 5 sessions/s from 2 load hosts (Poisson, each its own -arrival-seed) for 1m0s", merged.Header.Load.describe())
+	assert.Len(t, merged.ByLevel[0][0].Level.Sessions, 2)
+
+	merged, err = MergeRecords([]*Record{host("a", 2, 1), host("b", 2, 1)}, MergeOptions{})
+	require.NoError(t, err)
+	require.Len(t, merged.Gaps, 1)
+	assert.Contains(t, merged.Gaps[0], "records 1 and 2 ran the same arrival schedule (-arrival-seed 1)")
+
+	longer := host("b", 2, 2)
+	longer.Header.Load.Duration = 2 * time.Minute
+	_, err = MergeRecords([]*Record{host("a", 2, 1), longer}, MergeOptions{})
+	require.Error(t, err, "hosts of one run arrive for one -duration")
+	assert.Contains(t, err.Error(), "for 2m0s")
+}
+
 func TestRecordsOfDifferentLoadModelsDoNotMerge(t *testing.T) {
 	t.Parallel()
 	soak := &Record{Header: RecordHeader{Levels: []int{2}, Load: LoadParams{Model: LoadSoak, Concurrency: 2, Duration: time.Minute}}}

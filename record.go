@@ -399,7 +399,11 @@ func MergeRecords(recs []*Record, opts MergeOptions) (*Record, error) {
 			return nil, err
 		}
 	}
-	out.Gaps = mergeGaps(recs, out, opts.Partial)
+	var sameSchedule []string
+	if out.Header.Load.Model == LoadArrivals && len(recs) > 1 {
+		out.Header.Load, sameSchedule = mergeArrivals(recs)
+	}
+	out.Gaps = append(mergeGaps(recs, out, opts.Partial), sameSchedule...)
 	if !opts.Partial {
 		keepCompleteRounds(recs, out)
 	}

@@ -86,7 +86,7 @@ func parseShardConfig(c *Config, value func(string) string, bad func(name, msg s
 		bad("shard", "-probe runs one session on its own; drop -shard (or -probe)")
 	}
 	if c.ShardCount > 0 && c.Load.open() {
-		bad("shard", "shards split the levels of -load ramp; for -load "+c.Load.Model+" run each load host unsharded with its share of the load (its own -concurrency or -rate), all with one -start-at")
+		bad("shard", "shards split the levels of -load ramp; for -load "+c.Load.Model+" run each load host unsharded with its share of the load (its own -concurrency, or -rate and -arrival-seed), all with one -start-at")
 	}
 	if c.Slot > 0 && c.Load.open() {
 		bad("slot", "spaces the rounds of -load ramp levels; -load "+c.Load.Model+" runs once, for -duration, from -start-at (drop -slot)")
