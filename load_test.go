@@ -57,6 +57,7 @@ func TestLoadFlagsAreCheckedBeforeAnythingRuns(t *testing.T) {
 		{"a soak with a slot", map[string]string{"load": "soak", "concurrency": "4", "duration": "1m", "start-at": "2030-01-02T15:04:05Z", "slot": "90s"}, []string{"-slot", "STTBENCH_SLOT", "runs once, for -duration, from -start-at", "drop -slot"}},
 		{"a soak with an arrival seed", map[string]string{"load": "soak", "concurrency": "4", "duration": "1m", "arrival-seed": "7"}, []string{"-arrival-seed", `"7"`, "STTBENCH_ARRIVAL_SEED", "arrivals only", "drop -arrival-seed"}},
 		{"ramp with an arrival seed", map[string]string{"arrival-seed": "7"}, []string{"-arrival-seed", "arrivals only"}},
+		{"a probe with a soak", map[string]string{"load": "soak", "concurrency": "4", "duration": "1m", "probe": "true"}, []string{"-probe", "runs one session on its own", "drop -load soak"}},
 		{"bad arrival seed", map[string]string{"load": "arrivals", "duration": "1m", "rate": "1", "arrival-seed": "-3"}, []string{"-arrival-seed", "integer >= 0"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -82,6 +82,9 @@ func parseShardConfig(c *Config, value func(string) string, bad func(name, msg s
 		}
 		c.Slot = d
 	}
+	if c.Probe && c.Load.open() {
+		bad("probe", "runs one session on its own; drop -load "+c.Load.Model+" (or -probe)")
+	}
 	if c.ShardCount > 0 && c.Probe {
 		bad("shard", "-probe runs one session on its own; drop -shard (or -probe)")
 	}
