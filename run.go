@@ -369,15 +369,8 @@ func (r *Run) pause(ctx context.Context) {
 	r.mu.Lock()
 	last := r.lastEnd
 	r.mu.Unlock()
-	wait := time.Until(last.Add(r.Config.LevelPause))
-	if last.IsZero() || wait <= 0 {
-		return
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
+	if !last.IsZero() {
+		sleepUntil(ctx, last.Add(r.Config.LevelPause))
 	}
 }
 
