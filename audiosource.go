@@ -166,7 +166,7 @@ func (r *Run) prepareRecordings(sessions int) ([]ttspool.Clip, error) {
 	for _, w := range warnings {
 		fmt.Fprintf(r.Warn, "sttbench: warning: %s\n", w)
 	}
-	fmt.Fprintf(r.Warn, "audio: %d clips ready in %.1fs\n", len(clips), time.Since(began).Seconds())
+	fmt.Fprintf(r.Warn, "audio: %d %s ready in %.1fs\n", len(clips), plural(len(clips), "clip"), time.Since(began).Seconds())
 	out := make([]ttspool.Clip, sessions)
 	for i := range out {
 		out[i] = clips[i%len(clips)]
@@ -187,7 +187,7 @@ func (r *Run) espeakClips(texts []string) ([]ttspool.Clip, error) {
 	cfg := ttspool.EspeakConfig{Voice: espeakVoice(r.Config), CacheDir: r.Config.CacheDir, Progress: r.Progress}
 	if r.Progress == nil {
 		cfg.Progress, cfg.ProgressLines = r.Warn, true
-		fmt.Fprintf(r.Warn, "espeak: preparing %d clips (voice %s, cache: %s)\n", len(texts), cfg.Voice, r.Config.CacheDir)
+		fmt.Fprintf(r.Warn, "espeak: preparing %d %s (voice %s, cache: %s)\n", len(texts), plural(len(texts), "clip"), cfg.Voice, r.Config.CacheDir)
 	}
 	began := time.Now()
 	clips, version, err := ttspool.BuildEspeak(r.ctx, cfg, texts)
@@ -201,7 +201,7 @@ func (r *Run) espeakClips(texts []string) ([]ttspool.Clip, error) {
 	}
 	r.audioSource = fmt.Sprintf("espeak %s (espeak-ng %s)", cfg.Voice, version)
 	if r.Progress == nil {
-		fmt.Fprintf(r.Warn, "espeak: %d clips ready in %.1fs\n", len(clips), time.Since(began).Seconds())
+		fmt.Fprintf(r.Warn, "espeak: %d %s ready in %.1fs\n", len(clips), plural(len(clips), "clip"), time.Since(began).Seconds())
 	}
 	return clips, nil
 }

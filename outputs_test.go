@@ -143,7 +143,7 @@ func TestTTSTimeoutSaysWhatToDo(t *testing.T) {
 		assert.Contains(t, err.Error(), want)
 	}
 	assert.Equal(t, int64(1), requests.Load())
-	assert.Contains(t, warn.String(), "tts: preparing 1 clips")
+	assert.Contains(t, warn.String(), "tts: preparing 1 clip (cache: ")
 }
 
 // TestOutputFilesHaveOrdinaryPermissions compares each output's mode with

@@ -225,7 +225,7 @@ func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {
 	}
 	if r.Progress == nil {
 		tcfg.Progress, tcfg.ProgressLines = r.Warn, true
-		fmt.Fprintf(r.Warn, "tts: preparing %d clips (cache: %s)\n", len(texts), r.Config.CacheDir)
+		fmt.Fprintf(r.Warn, "tts: preparing %d %s (cache: %s)\n", len(texts), plural(len(texts), "clip"), r.Config.CacheDir)
 	}
 	began := time.Now()
 	clips, err := ttspool.Build(r.ctx, tcfg, texts)
@@ -240,7 +240,7 @@ func (r *Run) prepareClips(sessions int) ([]ttspool.Clip, error) {
 			"Start it, point -tts-url (or TTS_URL) at it, or pass -tts-url embedded", r.ttsURL, err)
 	}
 	if r.Progress == nil {
-		fmt.Fprintf(r.Warn, "tts: %d clips ready in %.1fs\n", len(clips), time.Since(began).Seconds())
+		fmt.Fprintf(r.Warn, "tts: %d %s ready in %.1fs\n", len(clips), plural(len(clips), "clip"), time.Since(began).Seconds())
 	}
 	return clips, nil
 }
