@@ -136,8 +136,9 @@ func parseLoad(value func(string) string, c *Config, bad func(name, msg string))
 		bad("arrival-seed", "must be an integer >= 0")
 	}
 	p.ArrivalSeed = seed
-	// Outside arrivals a seed schedules nothing: refused, not ignored.
-	seedGiven := strings.TrimSpace(value("arrival-seed")) != builtinDefault("arrival-seed")
+	// Outside arrivals a seed schedules nothing: refused, not ignored (a
+	// seed that does not parse is refused as such above).
+	seedGiven := err == nil && strings.TrimSpace(value("arrival-seed")) != builtinDefault("arrival-seed")
 	switch p.Model {
 	case LoadRamp:
 		if dur != "" {
@@ -146,7 +147,7 @@ func parseLoad(value func(string) string, c *Config, bad func(name, msg string))
 		if rate != "" {
 			bad("rate", "applies to -load arrivals only (drop -rate, or add -load arrivals)")
 		}
-		if seedGiven && err == nil {
+		if seedGiven {
 			bad("arrival-seed", "applies to -load arrivals only (drop -arrival-seed)")
 		}
 	case LoadSoak, LoadArrivals:
@@ -168,7 +169,7 @@ func parseLoad(value func(string) string, c *Config, bad func(name, msg string))
 		if rate != "" {
 			bad("rate", "applies to -load arrivals only; a soak keeps -concurrency sessions in flight (drop -rate)")
 		}
-		if seedGiven && err == nil {
+		if seedGiven {
 			bad("arrival-seed", "applies to -load arrivals only; a soak starts each session as the one before ends (drop -arrival-seed)")
 		}
 		if c.Levels != nil && len(c.Levels) != 1 {
@@ -270,11 +271,10 @@ func (r *Run) Arrivals(ctx context.Context, opt LevelOptions) (LoadRow, error) {
 // cycling through the texts. Each session is a harness.RunSession on its
 // own schedule; the sessions that started in one minute of the run make
 // one round of the run's level, recorded as soon as every one of them has
-// ended. The sessions started
-// before the duration ran out are waited for. It returns the row of the
-// whole run. An interrupted run keeps the minutes completed before the
-// interrupt and returns an error. opt.More is not used: the model runs
-// once, for its duration.
+// ended. The sessions started before the duration ran out are waited for.
+// It returns the row of the whole run. An interrupted run keeps the
+// minutes completed before the interrupt and returns an error. opt.More is
+// not used: the model runs once, for its duration.
 func (r *Run) Load(ctx context.Context, opt LevelOptions) (row LoadRow, err error) {
 	defer func() {
 		if p := recover(); p != nil {

@@ -137,9 +137,9 @@ func (r *Run) startRecord() error {
 }
 
 // setup starts the services and prepares clips for a level of sessions
-// sessions; the open files are checked for a level of peak sessions.
-func (r *Run) setup(peak, sessions int) error {
-	if peak := r.peakOf(peak); peak.sessions > 0 {
+// sessions; the open files are checked for a level of largest sessions.
+func (r *Run) setup(largest, sessions int) error {
+	if peak := r.peakOf(largest); peak.sessions > 0 {
 		if err := checkFileLimit(peak, isEmbedded(r.Config.STTURL)); err != nil {
 			return err
 		}

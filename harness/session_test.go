@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -79,8 +80,7 @@ func newTranscribingServer(t *testing.T, n int, text string) *scriptedServer {
 	t.Helper()
 	return newScriptedServer(t, func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 		if waitFrames(frames, n) {
-			say(ctx, conn, `{"status":"queued"}`)
-			say(ctx, conn, `{"text":"`+text+`"}`)
+			transcribe(ctx, conn, text)
 		}
 	})
 }
@@ -101,6 +101,14 @@ func (s *scriptedServer) frames() []arrival {
 
 func say(ctx context.Context, conn *websocket.Conn, msg string) {
 	_ = conn.Write(ctx, websocket.MessageText, []byte(msg))
+}
+
+// transcribe answers one utterance as the Parakeet service does: queued,
+// then its result.
+func transcribe(ctx context.Context, conn *websocket.Conn, text string) {
+	say(ctx, conn, `{"status":"queued"}`)
+	quoted, _ := json.Marshal(text)
+	say(ctx, conn, `{"text":`+string(quoted)+`}`)
 }
 
 // waitFrames blocks until n frames have arrived (or the client left).
@@ -219,8 +227,7 @@ func TestStopRules(t *testing.T) {
 			name: "results complete before sending ends: idle window from the last frame",
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 				if waitFrames(frames, 3) { // the last speech frame; two of silence follow
-					say(ctx, conn, `{"status":"queued"}`)
-					say(ctx, conn, `{"text":"early"}`)
+					transcribe(ctx, conn, "early")
 				}
 			},
 			outcome: OK, rule: "idle for 400ms", minWait: 400 * time.Millisecond, transcript: "early",
@@ -230,8 +237,7 @@ func TestStopRules(t *testing.T) {
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 				if waitFrames(frames, 5) {
 					say(ctx, conn, `{"status":"queued"}`)
-					say(ctx, conn, `{"status":"queued"}`)
-					say(ctx, conn, `{"text":"only one"}`)
+					transcribe(ctx, conn, "only one")
 				}
 			},
 			outcome: Incomplete, rule: "result timeout 1.5s after the last frame, results owed", reason: "incomplete: fewer results than queued",
@@ -260,8 +266,7 @@ func TestStopRules(t *testing.T) {
 			name: "answered before the end of speech, then silent: the hard cap",
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 				if waitFrames(frames, 1) {
-					say(ctx, conn, `{"status":"queued"}`)
-					say(ctx, conn, `{"text":"the first words"}`)
+					transcribe(ctx, conn, "the first words")
 				}
 			},
 			outcome: Incomplete, rule: "result timeout 1.5s after the last frame, results owed",
@@ -272,13 +277,11 @@ func TestStopRules(t *testing.T) {
 			name: "answered before the end of speech, the rest after a stall longer than the idle window",
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 				if waitFrames(frames, 1) {
-					say(ctx, conn, `{"status":"queued"}`)
-					say(ctx, conn, `{"text":"the first words"}`)
+					transcribe(ctx, conn, "the first words")
 				}
 				if waitFrames(frames, 4) { // the rest of the clip
 					time.Sleep(800 * time.Millisecond)
-					say(ctx, conn, `{"status":"queued"}`)
-					say(ctx, conn, `{"text":"and the rest"}`)
+					transcribe(ctx, conn, "and the rest")
 				}
 			},
 			outcome: OK, rule: "idle for 400ms", minWait: 400 * time.Millisecond, transcript: "the first words and the rest",
@@ -287,8 +290,7 @@ func TestStopRules(t *testing.T) {
 			name: "a normal close after answering only the first words is an error",
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 				if waitFrames(frames, 1) {
-					say(ctx, conn, `{"status":"queued"}`)
-					say(ctx, conn, `{"text":"the first words"}`)
+					transcribe(ctx, conn, "the first words")
 				}
 				if waitFrames(frames, 3) {
 					conn.Close(websocket.StatusNormalClosure, "")
@@ -302,8 +304,7 @@ func TestStopRules(t *testing.T) {
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 				if waitFrames(frames, 5) {
 					time.Sleep(800 * time.Millisecond)
-					say(ctx, conn, `{"status":"queued"}`)
-					say(ctx, conn, `{"text":"late but here"}`)
+					transcribe(ctx, conn, "late but here")
 				}
 			},
 			outcome: OK, rule: "idle for 400ms", minWait: 400 * time.Millisecond, transcript: "late but here",
@@ -312,8 +313,7 @@ func TestStopRules(t *testing.T) {
 			name: "empty texts are results but no transcript",
 			script: func(ctx context.Context, conn *websocket.Conn, frames <-chan int) {
 				if waitFrames(frames, 5) {
-					say(ctx, conn, `{"status":"queued"}`)
-					say(ctx, conn, `{"text":""}`)
+					transcribe(ctx, conn, "")
 				}
 			},
 			outcome: Failed, rule: "idle", reason: "no transcript: every result was empty", minWait: 400 * time.Millisecond,
